@@ -1,0 +1,1 @@
+//! Local PII masking (being written).

@@ -1,0 +1,166 @@
+//! Receive-side replay window and chain bookkeeping (`SPEC.md` § Replay window, § Chain).
+//!
+//! A sequence number is accepted when it is new and greater than `highest − 64`. For each accepted
+//! number the window keeps 8-byte fingerprints of its own link and of the `prev` it claimed, so a
+//! late arrival can still be checked against both neighbours. 1 KiB per session.
+
+use crate::error::{Error, Result};
+use crate::kdf::truncate;
+use crate::wire::LINK_LEN;
+
+/// Width of the replay window: how far behind the highest sequence number a turn may arrive.
+pub const WINDOW: u64 = 64;
+
+/// How a turn's sequence number relates to what was opened before it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Order {
+    /// The next number after the highest opened so far.
+    InOrder,
+    /// Ahead of the next expected number: `missing` turns have not (yet) arrived.
+    Gap {
+        /// How many numbers were skipped.
+        missing: u64,
+    },
+    /// Below the highest opened so far (filled a gap inside the window).
+    Late,
+}
+
+/// What the chained transcript says about this turn's neighbours in its direction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Chain {
+    /// Its `prev` matches the previous turn (or it is the first turn), and any later turn already
+    /// opened points back to it.
+    Linked,
+    /// The previous turn has not been opened, so the link cannot be checked yet.
+    Unverified,
+    /// A neighbour disagrees: the sender forked its history (e.g. sealed from a stale state).
+    Broken,
+}
+
+#[derive(Clone, Copy, Default)]
+struct Slot {
+    seq: u64,
+    link: [u8; 8],
+    prev: [u8; 8],
+}
+
+pub(crate) struct ReplayWindow {
+    highest: Option<u64>,
+    /// Bit i set: `highest − i` was opened.
+    seen: u64,
+    slots: [Slot; WINDOW as usize],
+}
+
+impl ReplayWindow {
+    pub(crate) fn new() -> Self {
+        ReplayWindow { highest: None, seen: 0, slots: [Slot::default(); WINDOW as usize] }
+    }
+
+    fn was_seen(&self, seq: u64) -> bool {
+        match self.highest {
+            Some(h) if seq <= h && h - seq < WINDOW => self.seen >> (h - seq) & 1 == 1,
+            _ => false,
+        }
+    }
+
+    fn slot(&self, seq: u64) -> Option<&Slot> {
+        self.slots.get((seq % WINDOW) as usize).filter(|s| s.seq == seq && self.was_seen(seq))
+    }
+
+    /// Refuses replays and turns too old to tell apart from replays. Changes nothing.
+    pub(crate) fn check(&self, seq: u64) -> Result<()> {
+        match self.highest {
+            Some(h) if seq <= h && h - seq >= WINDOW => Err(Error::TooOld),
+            _ if self.was_seen(seq) => Err(Error::Duplicate),
+            _ => Ok(()),
+        }
+    }
+
+    /// Order and chain verdicts for an authenticated turn about to be accepted. Changes nothing.
+    pub(crate) fn judge(&self, seq: u64, prev: &[u8; LINK_LEN], link: &[u8; LINK_LEN]) -> (Order, Chain) {
+        let expected = self.highest.map_or(0, |h| h.saturating_add(1));
+        let order = match seq {
+            s if s == expected => Order::InOrder,
+            s if s > expected => Order::Gap { missing: s - expected },
+            _ => Order::Late,
+        };
+        let prev8: [u8; 8] = truncate(*prev);
+        let link8: [u8; 8] = truncate(*link);
+        let back = match seq.checked_sub(1) {
+            None => Some(true), // seq 0: the parser already required an all-zero prev
+            Some(p) => self.slot(p).map(|s| s.link == prev8),
+        };
+        let forward = seq.checked_add(1).and_then(|n| self.slot(n)).map(|s| s.prev == link8);
+        let chain = match (back, forward) {
+            (Some(false), _) | (_, Some(false)) => Chain::Broken,
+            (Some(true), _) => Chain::Linked,
+            (None, _) => Chain::Unverified,
+        };
+        (order, chain)
+    }
+
+    /// Records an accepted turn. Call only after `check` passed and the turn authenticated.
+    pub(crate) fn accept(&mut self, seq: u64, prev: &[u8; LINK_LEN], link: &[u8; LINK_LEN]) {
+        match self.highest {
+            Some(h) if seq <= h => self.seen |= 1 << (h - seq),
+            Some(h) => {
+                let shift = seq - h;
+                self.seen = if shift >= WINDOW { 1 } else { self.seen << shift | 1 };
+                self.highest = Some(seq);
+            }
+            None => {
+                self.seen = 1;
+                self.highest = Some(seq);
+            }
+        }
+        if let Some(slot) = self.slots.get_mut((seq % WINDOW) as usize) {
+            *slot = Slot { seq, link: truncate(*link), prev: truncate(*prev) };
+        }
+    }
+
+    /// The highest sequence number opened, if any.
+    pub(crate) fn highest(&self) -> Option<u64> {
+        self.highest
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_rules() {
+        let mut w = ReplayWindow::new();
+        let z = [0u8; 32];
+        assert!(w.check(5).is_ok());
+        w.accept(5, &z, &z);
+        assert_eq!(w.check(5), Err(Error::Duplicate));
+        assert!(w.check(4).is_ok());
+        w.accept(100, &z, &z);
+        assert_eq!(w.check(36), Err(Error::TooOld));
+        assert!(w.check(37).is_ok());
+        assert_eq!(w.check(100), Err(Error::Duplicate));
+        w.accept(37, &z, &z);
+        assert_eq!(w.check(37), Err(Error::Duplicate));
+        w.accept(1000, &z, &z);
+        assert_eq!(w.check(100), Err(Error::TooOld));
+        assert_eq!(w.highest(), Some(1000));
+    }
+
+    #[test]
+    fn chain_verdicts() {
+        let mut w = ReplayWindow::new();
+        let l0 = [1u8; 32];
+        let l1 = [2u8; 32];
+        let l2 = [3u8; 32];
+        assert_eq!(w.judge(0, &[0; 32], &l0), (Order::InOrder, Chain::Linked));
+        w.accept(0, &[0; 32], &l0);
+        // 2 arrives before 1.
+        assert_eq!(w.judge(2, &l1, &l2), (Order::Gap { missing: 1 }, Chain::Unverified));
+        w.accept(2, &l1, &l2);
+        assert_eq!(w.judge(1, &l0, &l1), (Order::Late, Chain::Linked));
+        // A forked 1 whose link 2 does not point to.
+        assert_eq!(w.judge(1, &l0, &[9; 32]), (Order::Late, Chain::Broken));
+        assert_eq!(w.judge(1, &[9; 32], &l1), (Order::Late, Chain::Broken));
+    }
+}
