@@ -30,6 +30,8 @@ pub enum Error {
     WrongDirection,
     /// The envelope names a service key id this keyring does not hold (rotated out or never known).
     UnknownKey,
+    /// The envelope's key epoch is not held (dropped after rekeying, or not yet reached).
+    UnknownEpoch,
     /// The X25519 result is all zeros: the peer's public key has small order.
     NonContributory,
     /// A size limit from `SPEC.md` § Limits was exceeded.
@@ -56,6 +58,7 @@ impl Error {
             Error::WrongSession => "wrong_session",
             Error::WrongDirection => "wrong_direction",
             Error::UnknownKey => "unknown_key",
+            Error::UnknownEpoch => "unknown_epoch",
             Error::NonContributory => "non_contributory",
             Error::LimitExceeded(_) => "limit_exceeded",
             Error::CounterExhausted => "counter_exhausted",
@@ -76,6 +79,7 @@ impl Error {
         "wrong_session",
         "wrong_direction",
         "unknown_key",
+        "unknown_epoch",
         "non_contributory",
         "limit_exceeded",
         "counter_exhausted",
@@ -97,6 +101,7 @@ impl fmt::Display for Error {
             Error::WrongSession => f.write_str("envelope belongs to another session"),
             Error::WrongDirection => f.write_str("envelope has the wrong direction"),
             Error::UnknownKey => f.write_str("unknown service key id"),
+            Error::UnknownEpoch => f.write_str("key epoch not held"),
             Error::NonContributory => f.write_str("non-contributory key agreement (low-order public key)"),
             Error::LimitExceeded(what) => write!(f, "limit exceeded: {what}"),
             Error::CounterExhausted => f.write_str("counter exhausted; start a new session"),

@@ -213,7 +213,7 @@ impl Session {
             return Err(Error::WrongDirection);
         }
         if header.epoch != 0 {
-            return Err(Error::State("unknown key epoch"));
+            return Err(Error::UnknownEpoch);
         }
         self.window.check(header.seq)?;
         let mut plaintext = xchacha_open(self.key(header.direction), &env.nonce, env.aad, env.ciphertext)?;
