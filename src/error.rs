@@ -40,6 +40,8 @@ pub enum Error {
     CounterExhausted,
     /// The operating system or browser refused to supply randomness.
     Entropy,
+    /// A restored state blob is older than the caller's last export (a stale copy).
+    StaleState,
     /// The session is not in a state that allows this call (e.g. forgotten, or handshake pending).
     State(&'static str),
 }
@@ -63,6 +65,7 @@ impl Error {
             Error::LimitExceeded(_) => "limit_exceeded",
             Error::CounterExhausted => "counter_exhausted",
             Error::Entropy => "entropy",
+            Error::StaleState => "stale_state",
             Error::State(_) => "bad_state",
         }
     }
@@ -84,6 +87,7 @@ impl Error {
         "limit_exceeded",
         "counter_exhausted",
         "entropy",
+        "stale_state",
         "bad_state",
     ];
 }
@@ -106,6 +110,7 @@ impl fmt::Display for Error {
             Error::LimitExceeded(what) => write!(f, "limit exceeded: {what}"),
             Error::CounterExhausted => f.write_str("counter exhausted; start a new session"),
             Error::Entropy => f.write_str("randomness source failed"),
+            Error::StaleState => f.write_str("state blob is older than the last export"),
             Error::State(what) => write!(f, "bad session state: {what}"),
         }
     }

@@ -2,10 +2,12 @@
 //! commitment, both ending in a [`Session`].
 
 use crate::error::{Error, Result};
-use crate::kdf::{commitment, derive_epoch0, EpochKeys, Transcript};
+use crate::kdf::{commitment, derive_epoch0, Agreed, Transcript};
 use crate::keys::{EphemeralSecret, ServiceKeyPair, ServicePublicKey};
 use crate::session::{Opened, Session, SessionOptions, Side};
-use crate::wire::{encode_answer, encode_offer, parse_answer, parse_offer, Envelope, Hello, Mode, SessionId, KEY_ID_LEN};
+use crate::wire::{
+    encode_answer, encode_offer, parse_answer, parse_offer, Envelope, Hello, Mode, SessionId, KEY_ID_LEN,
+};
 use core::fmt;
 
 impl Session {
@@ -22,9 +24,9 @@ impl Session {
             initiator_public: &initiator_public,
             responder_public: service.as_bytes(),
         };
-        let keys = derive_epoch0(&*ephemeral.diffie_hellman(service.as_bytes())?, &transcript)?;
+        let agreed = derive_epoch0(&*ephemeral.diffie_hellman(service.as_bytes())?, &transcript)?;
         let hello = Hello { mode: Mode::Pinned, key_id: *service.key_id(), initiator_public };
-        Ok(Session::new(Side::Initiator, Mode::Pinned, session_id, keys, Some(hello), options))
+        Ok(Session::new(Side::Initiator, Mode::Pinned, session_id, *service.key_id(), agreed, Some(hello), options))
     }
 }
 
@@ -75,25 +77,22 @@ impl ServiceKeyring {
             initiator_public: &hello.initiator_public,
             responder_public: pair.public_key().as_bytes(),
         };
-        let keys = derive_epoch0(&*pair.diffie_hellman(&hello.initiator_public)?, &transcript)?;
-        accept_first(keys, Mode::Pinned, &env, options).map_err(|(_, e)| e)
+        let agreed = derive_epoch0(&*pair.diffie_hellman(&hello.initiator_public)?, &transcript)?;
+        accept_first(agreed, &env, options).map_err(|(_, e)| e)
     }
 }
 
 /// The responder session for `keys`, if the first envelope opens under them; else the unused
 /// session back (so its keys can be kept) with the error.
 fn accept_first(
-    keys: EpochKeys,
-    mode: Mode,
+    agreed: Agreed,
     env: &Envelope<'_>,
     options: SessionOptions,
 ) -> core::result::Result<(Session, Opened), (Session, Error)> {
-    let mut session = Session::new(Side::Responder, mode, env.header.session_id, keys, None, options);
-    match session.open_parsed(env) {
-        Ok(opened) => {
-            session.record_opened(env);
-            Ok((session, opened))
-        }
+    let (mode, key_id) = env.hello.as_ref().map_or((Mode::Mutual, [0; KEY_ID_LEN]), |h| (h.mode, h.key_id));
+    let mut session = Session::new(Side::Responder, mode, env.header.session_id, key_id, agreed, None, options);
+    match session.open_first(env) {
+        Ok(opened) => Ok((session, opened)),
         Err(e) => Err((session, e)),
     }
 }
@@ -136,9 +135,9 @@ impl MutualInitiator {
             initiator_public: &initiator_public,
             responder_public: &responder_public,
         };
-        let keys = derive_epoch0(&*self.ephemeral.diffie_hellman(&responder_public)?, &transcript)?;
+        let agreed = derive_epoch0(&*self.ephemeral.diffie_hellman(&responder_public)?, &transcript)?;
         let hello = Hello { mode: Mode::Mutual, key_id: [0; KEY_ID_LEN], initiator_public };
-        Ok(Session::new(Side::Initiator, Mode::Mutual, session_id, keys, Some(hello), self.options))
+        Ok(Session::new(Side::Initiator, Mode::Mutual, session_id, [0; KEY_ID_LEN], agreed, Some(hello), self.options))
     }
 }
 
@@ -154,7 +153,7 @@ enum Stage {
     Waiting(EphemeralSecret, SessionOptions),
     /// The DH was done for a correctly revealed key but the turn did not open; kept so the genuine
     /// first envelope can still be accepted.
-    Derived(EpochKeys, SessionOptions),
+    Derived(Agreed, SessionOptions),
     Done,
 }
 
@@ -171,7 +170,10 @@ impl MutualResponder {
         let ephemeral = EphemeralSecret::generate(&mut options.entropy)?;
         let responder_public = *ephemeral.public();
         let answer = encode_answer(&session_id, &responder_public);
-        Ok((MutualResponder { session_id, commitment, responder_public, stage: Stage::Waiting(ephemeral, options) }, answer))
+        Ok((
+            MutualResponder { session_id, commitment, responder_public, stage: Stage::Waiting(ephemeral, options) },
+            answer,
+        ))
     }
 
     /// Checks the revealed key against the offer's commitment, derives the session and opens the
@@ -188,7 +190,7 @@ impl MutualResponder {
         if commitment(&self.session_id, &hello.initiator_public) != self.commitment {
             return Err(Error::DecryptFailed);
         }
-        let (keys, options) = match core::mem::replace(&mut self.stage, Stage::Done) {
+        let (agreed, options) = match core::mem::replace(&mut self.stage, Stage::Done) {
             Stage::Waiting(ephemeral, options) => {
                 let transcript = Transcript {
                     mode: Mode::Mutual,
@@ -201,12 +203,12 @@ impl MutualResponder {
                 // this handshake can never succeed.
                 (derive_epoch0(&*ephemeral.diffie_hellman(&hello.initiator_public)?, &transcript)?, options)
             }
-            Stage::Derived(keys, options) => (keys, options),
+            Stage::Derived(agreed, options) => (agreed, options),
             Stage::Done => return Err(Error::State("mutual handshake already completed")),
         };
-        accept_first(keys, Mode::Mutual, &env, options).map_err(|(session, e)| {
-            let (keys, options) = session.into_parts();
-            self.stage = Stage::Derived(keys, options);
+        accept_first(agreed, &env, options).map_err(|(session, e)| {
+            let (agreed, options) = session.into_agreed();
+            self.stage = Stage::Derived(agreed, options);
             e
         })
     }

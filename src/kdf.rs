@@ -11,6 +11,7 @@ pub(crate) const LABEL_TRANSCRIPT: &[u8] = b"chatseal v1 transcript";
 pub(crate) const LABEL_KEY_I2R: &[u8] = b"chatseal v1 key i2r";
 pub(crate) const LABEL_KEY_R2I: &[u8] = b"chatseal v1 key r2i";
 pub(crate) const LABEL_SAFETY: &[u8] = b"chatseal v1 safety code";
+pub(crate) const LABEL_ROOT: &[u8] = b"chatseal v1 root";
 pub(crate) const LABEL_KEY_ID: &[u8] = b"chatseal v1 key id";
 pub(crate) const LABEL_COMMIT: &[u8] = b"chatseal v1 commit";
 pub(crate) const LABEL_CHAIN: &[u8] = b"chatseal v1 chain";
@@ -51,21 +52,48 @@ impl Transcript<'_> {
 /// The per-direction traffic keys of one epoch. Zeroized on drop, never cloned.
 #[derive(Zeroize, ZeroizeOnDrop)]
 pub(crate) struct EpochKeys {
+    #[zeroize(skip)]
+    pub number: u32,
     pub i2r: [u8; KEY_LEN],
     pub r2i: [u8; KEY_LEN],
-    /// 64-bit value the safety code is formed from (both sides derive it).
+}
+
+/// What the handshake yields: epoch 0's keys, the root that later epochs grow from, and the
+/// 64-bit value the safety code is formed from.
+pub(crate) struct Agreed {
+    pub keys: EpochKeys,
+    pub root: Zeroizing<[u8; KEY_LEN]>,
     pub safety: [u8; 8],
 }
 
+/// Epoch `number`'s keys and the next root from a pseudorandom key.
+fn expand_epoch(prk: &[u8; KEY_LEN], number: u32) -> Result<(EpochKeys, Zeroizing<[u8; KEY_LEN]>)> {
+    let mut keys = EpochKeys { number, i2r: [0; KEY_LEN], r2i: [0; KEY_LEN] };
+    let epoch = number.to_be_bytes();
+    hkdf_expand(prk, &[LABEL_KEY_I2R, &epoch].concat(), &mut keys.i2r)?;
+    hkdf_expand(prk, &[LABEL_KEY_R2I, &epoch].concat(), &mut keys.r2i)?;
+    let mut root = Zeroizing::new([0u8; KEY_LEN]);
+    hkdf_expand(prk, &[LABEL_ROOT, &epoch].concat(), &mut *root)?;
+    Ok((keys, root))
+}
+
 /// HKDF-Extract(salt = transcript hash, IKM = X25519 output), then one Expand per direction.
-pub(crate) fn derive_epoch0(shared: &[u8; KEY_LEN], transcript: &Transcript<'_>) -> Result<EpochKeys> {
+pub(crate) fn derive_epoch0(shared: &[u8; KEY_LEN], transcript: &Transcript<'_>) -> Result<Agreed> {
     let prk = hkdf_extract(&transcript.hash(), shared);
-    let mut keys = EpochKeys { i2r: [0; KEY_LEN], r2i: [0; KEY_LEN], safety: [0; 8] };
-    let epoch = 0u32.to_be_bytes();
-    hkdf_expand(&*prk, &[LABEL_KEY_I2R, &epoch].concat(), &mut keys.i2r)?;
-    hkdf_expand(&*prk, &[LABEL_KEY_R2I, &epoch].concat(), &mut keys.r2i)?;
-    hkdf_expand(&*prk, LABEL_SAFETY, &mut keys.safety)?;
-    Ok(keys)
+    let (keys, root) = expand_epoch(&prk, 0)?;
+    let mut safety = [0u8; 8];
+    hkdf_expand(&*prk, LABEL_SAFETY, &mut safety)?;
+    Ok(Agreed { keys, root, safety })
+}
+
+/// Rekeying (`SPEC.md` § Rekeying): epoch n + 1 from epoch n's root and a fresh X25519 output
+/// between new ephemeral keys of both ends.
+pub(crate) fn derive_next_epoch(
+    root: &[u8; KEY_LEN],
+    shared: &[u8; KEY_LEN],
+    number: u32,
+) -> Result<(EpochKeys, Zeroizing<[u8; KEY_LEN]>)> {
+    expand_epoch(&hkdf_extract(root, shared), number)
 }
 
 /// Formats the 64-bit safety value as 12 decimal digits in three groups (`"0123 4567 8901"`).

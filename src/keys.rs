@@ -113,3 +113,34 @@ impl fmt::Debug for EphemeralSecret {
         f.debug_struct("EphemeralSecret").finish_non_exhaustive()
     }
 }
+
+/// The offerer's ephemeral secret of a rekeying step. Unlike [`EphemeralSecret`] it is used by
+/// reference: it must survive a tampered answer (a failed open changes nothing), and it is dropped,
+/// zeroized, as soon as an authentic answer completes the step.
+pub(crate) struct RekeySecret {
+    secret: Zeroizing<[u8; KEY_LEN]>,
+    public: [u8; KEY_LEN],
+}
+
+impl RekeySecret {
+    pub(crate) fn generate(entropy: &mut Entropy) -> Result<Self> {
+        Ok(Self::from_bytes(Zeroizing::new(entropy.array::<KEY_LEN>()?)))
+    }
+
+    pub(crate) fn from_bytes(secret: Zeroizing<[u8; KEY_LEN]>) -> Self {
+        let public = x25519_public(&secret);
+        RekeySecret { secret, public }
+    }
+
+    pub(crate) fn public(&self) -> &[u8; KEY_LEN] {
+        &self.public
+    }
+
+    pub(crate) fn secret_bytes(&self) -> &[u8; KEY_LEN] {
+        &self.secret
+    }
+
+    pub(crate) fn agree(&self, peer: &[u8; KEY_LEN]) -> Result<Zeroizing<[u8; KEY_LEN]>> {
+        x25519(&self.secret, peer)
+    }
+}

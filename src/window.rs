@@ -6,6 +6,7 @@
 
 use crate::error::{Error, Result};
 use crate::kdf::truncate;
+use crate::reader::Reader;
 use crate::wire::LINK_LEN;
 
 /// Width of the replay window: how far behind the highest sequence number a turn may arrive.
@@ -116,6 +117,34 @@ impl ReplayWindow {
         if let Some(slot) = self.slots.get_mut((seq % WINDOW) as usize) {
             *slot = Slot { seq, link: truncate(*link), prev: truncate(*prev) };
         }
+    }
+
+    /// Appends the window to a state blob (`SPEC.md` § 13.1).
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
+        out.push(u8::from(self.highest.is_some()));
+        out.extend_from_slice(&self.highest.unwrap_or(0).to_be_bytes());
+        out.extend_from_slice(&self.seen.to_be_bytes());
+        for slot in &self.slots {
+            out.extend_from_slice(&slot.seq.to_be_bytes());
+            out.extend_from_slice(&slot.link);
+            out.extend_from_slice(&slot.prev);
+        }
+    }
+
+    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self> {
+        let has = r.u8()?;
+        let highest = r.u64()?;
+        let mut w = ReplayWindow::new();
+        w.highest = match has {
+            0 if highest == 0 => None,
+            1 => Some(highest),
+            _ => return Err(Error::Malformed("state")),
+        };
+        w.seen = r.u64()?;
+        for slot in &mut w.slots {
+            *slot = Slot { seq: r.u64()?, link: r.array()?, prev: r.array()? };
+        }
+        Ok(w)
     }
 
     /// The highest sequence number opened, if any.

@@ -37,6 +37,8 @@ const HELLO_LEN: usize = 1 + KEY_ID_LEN + KEY_LEN;
 pub(crate) enum Kind {
     Turn = 1,
     TurnWithHello = 2,
+    TurnWithRekeyOffer = 3,
+    TurnWithRekeyAnswer = 4,
     Offer = 0x10,
     Answer = 0x11,
 }
@@ -58,7 +60,7 @@ impl Mode {
         }
     }
 
-    fn from_wire_id(id: u8) -> Result<Self> {
+    pub(crate) fn from_wire_id(id: u8) -> Result<Self> {
         match id {
             1 => Ok(Mode::Pinned),
             2 => Ok(Mode::Mutual),
@@ -135,10 +137,21 @@ pub struct Hello {
     pub initiator_public: [u8; KEY_LEN],
 }
 
+/// A rekeying step riding on a turn (`SPEC.md` § Rekeying).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rekey {
+    /// The sender proposes epoch `header.epoch + 1` with this new ephemeral public key.
+    Offer([u8; KEY_LEN]),
+    /// The sender accepted an offer; this turn is already in the new epoch, whose keys the offerer
+    /// derives with this ephemeral public key.
+    Answer([u8; KEY_LEN]),
+}
+
 /// A parsed envelope borrowing the input bytes.
 pub(crate) struct Envelope<'a> {
     pub header: Header,
     pub hello: Option<Hello>,
+    pub rekey: Option<Rekey>,
     pub metadata: Metadata,
     /// Bytes authenticated as associated data: header, hello and metadata.
     pub aad: &'a [u8],
@@ -159,6 +172,8 @@ fn prelude(r: &mut Reader<'_>) -> Result<Kind> {
     Ok(match r.u8()? {
         1 => Kind::Turn,
         2 => Kind::TurnWithHello,
+        3 => Kind::TurnWithRekeyOffer,
+        4 => Kind::TurnWithRekeyAnswer,
         0x10 => Kind::Offer,
         0x11 => Kind::Answer,
         _ => return Err(Error::Malformed("kind")),
@@ -180,11 +195,20 @@ impl<'a> Envelope<'a> {
         let kind = prelude(&mut r)?;
         let direction = Direction::from_wire_id(r.u8()?)?;
         let header = Header { session_id: r.array()?, direction, epoch: r.u32()?, seq: r.u64()?, prev: r.array()? };
-        let hello = match kind {
-            Kind::Turn => None,
-            Kind::TurnWithHello => Some(Hello { mode: Mode::from_wire_id(r.u8()?)?, key_id: r.array()?, initiator_public: r.array()? }),
+        let (hello, rekey) = match kind {
+            Kind::Turn => (None, None),
+            Kind::TurnWithHello => (
+                Some(Hello { mode: Mode::from_wire_id(r.u8()?)?, key_id: r.array()?, initiator_public: r.array()? }),
+                None,
+            ),
+            Kind::TurnWithRekeyOffer => (None, Some(Rekey::Offer(r.array()?))),
+            Kind::TurnWithRekeyAnswer => (None, Some(Rekey::Answer(r.array()?))),
             Kind::Offer | Kind::Answer => return Err(Error::Malformed("not an envelope")),
         };
+        // An answer is always sealed in the epoch it created, so never in epoch 0.
+        if matches!(rekey, Some(Rekey::Answer(_))) && header.epoch == 0 {
+            return Err(Error::Malformed("rekey answer in epoch 0"));
+        }
         // The hello rides on the initiator's first turn only (§ Envelope, rule H).
         let first_i2r = direction == Direction::InitiatorToResponder && header.seq == 0 && header.epoch == 0;
         if hello.is_some() != first_i2r {
@@ -212,7 +236,7 @@ impl<'a> Envelope<'a> {
         if padded == 0 || bucket(padded) != padded {
             return Err(Error::Malformed("ciphertext length"));
         }
-        Ok(Envelope { header, hello, metadata, aad, nonce, ciphertext })
+        Ok(Envelope { header, hello, rekey, metadata, aad, nonce, ciphertext })
     }
 
     /// The link digest later envelopes commit to: SHA-256(label ‖ aad ‖ nonce ‖ tag) (§ Chain).
@@ -228,10 +252,24 @@ pub(crate) fn link_digest(aad: &[u8], nonce: &[u8; XNONCE_LEN], tag: &[u8]) -> [
     sha256(&[LABEL_CHAIN, aad, nonce, tag])
 }
 
-/// Writes header, optional hello and metadata: the associated data of a new envelope.
-pub(crate) fn encode_aad(header: &Header, hello: Option<&Hello>, metadata: &Metadata, capacity: usize) -> Result<Vec<u8>> {
+/// Writes header, optional hello or rekey step, and metadata: the associated data of a new
+/// envelope. At most one of `hello` and `rekey` is given.
+pub(crate) fn encode_aad(
+    header: &Header,
+    hello: Option<&Hello>,
+    rekey: Option<&Rekey>,
+    metadata: &Metadata,
+    capacity: usize,
+) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(HEADER_LEN + HELLO_LEN + 64 + capacity);
-    write_prelude(&mut out, if hello.is_some() { Kind::TurnWithHello } else { Kind::Turn });
+    let kind = match (hello, rekey) {
+        (None, None) => Kind::Turn,
+        (Some(_), None) => Kind::TurnWithHello,
+        (None, Some(Rekey::Offer(_))) => Kind::TurnWithRekeyOffer,
+        (None, Some(Rekey::Answer(_))) => Kind::TurnWithRekeyAnswer,
+        (Some(_), Some(_)) => return Err(Error::State("hello and rekey on one turn")),
+    };
+    write_prelude(&mut out, kind);
     out.push(header.direction.wire_id());
     out.extend_from_slice(&header.session_id);
     out.extend_from_slice(&header.epoch.to_be_bytes());
@@ -241,6 +279,9 @@ pub(crate) fn encode_aad(header: &Header, hello: Option<&Hello>, metadata: &Meta
         out.push(h.mode.wire_id());
         out.extend_from_slice(&h.key_id);
         out.extend_from_slice(&h.initiator_public);
+    }
+    if let Some(Rekey::Offer(public) | Rekey::Answer(public)) = rekey {
+        out.extend_from_slice(public);
     }
     let len_at = out.len();
     out.extend_from_slice(&[0, 0]);
@@ -261,6 +302,8 @@ pub struct Inspection {
     pub header: Header,
     /// The hello, on the initiator's first turn.
     pub hello: Option<Hello>,
+    /// A rekeying step, if the turn carries one.
+    pub rekey: Option<Rekey>,
     /// The moderation-safe metadata.
     pub metadata: Metadata,
     /// Padded plaintext length: the length bucket.
@@ -279,6 +322,7 @@ pub fn inspect(envelope: &[u8]) -> Result<Inspection> {
         padded_len: env.ciphertext.len() - TAG_LEN,
         header: env.header,
         hello: env.hello,
+        rekey: env.rekey,
         metadata: env.metadata,
     })
 }

@@ -78,11 +78,8 @@ fn converse(initiator: &mut Session, mut accept: impl FnMut(&[u8]) -> Session) -
     let mut responder: Option<Session> = None;
     let mut out = vec![];
     for t in turns() {
-        let (sender, receiver) = if t.from_initiator {
-            (&mut *initiator, None)
-        } else {
-            (responder.as_mut().unwrap(), Some(()))
-        };
+        let (sender, receiver) =
+            if t.from_initiator { (&mut *initiator, None) } else { (responder.as_mut().unwrap(), Some(())) };
         let env = sender.seal(&t.body, &metadata_for(sender, &t)).unwrap();
         match (receiver, responder.as_mut()) {
             (None, None) => responder = Some(accept(&env)),
@@ -113,7 +110,7 @@ fn responder_entropy(seed: u8, with_ephemeral: bool) -> Vec<u8> {
 }
 
 fn opts(entropy: Vec<u8>) -> SessionOptions {
-    SessionOptions { time_granularity: 60, entropy: Entropy::scripted(entropy) }
+    SessionOptions { time_granularity: 60, entropy: Entropy::scripted(entropy), ..SessionOptions::default() }
 }
 
 fn build_pinned() -> Value {
