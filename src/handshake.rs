@@ -78,23 +78,18 @@ impl ServiceKeyring {
             responder_public: pair.public_key().as_bytes(),
         };
         let agreed = derive_epoch0(&*pair.diffie_hellman(&hello.initiator_public)?, &transcript)?;
-        accept_first(agreed, &env, options).map_err(|(_, e)| e)
+        let (session, opened) = accept_first(agreed, &env, options);
+        Ok((session, opened?))
     }
 }
 
-/// The responder session for `keys`, if the first envelope opens under them; else the unused
-/// session back (so its keys can be kept) with the error.
-fn accept_first(
-    agreed: Agreed,
-    env: &Envelope<'_>,
-    options: SessionOptions,
-) -> core::result::Result<(Session, Opened), (Session, Error)> {
+/// The responder session for `agreed`, and whether the first envelope opened under it (the
+/// session is returned either way, so a caller can keep its keys after a failed open).
+fn accept_first(agreed: Agreed, env: &Envelope<'_>, options: SessionOptions) -> (Session, Result<Opened>) {
     let (mode, key_id) = env.hello.as_ref().map_or((Mode::Mutual, [0; KEY_ID_LEN]), |h| (h.mode, h.key_id));
     let mut session = Session::new(Side::Responder, mode, env.header.session_id, key_id, agreed, None, options);
-    match session.open_first(env) {
-        Ok(opened) => Ok((session, opened)),
-        Err(e) => Err((session, e)),
-    }
+    let opened = session.open_first(env);
+    (session, opened)
 }
 
 /// Mutual mode, initiator side, between sending the offer and receiving the answer.
@@ -206,10 +201,13 @@ impl MutualResponder {
             Stage::Derived(agreed, options) => (agreed, options),
             Stage::Done => return Err(Error::State("mutual handshake already completed")),
         };
-        accept_first(agreed, &env, options).map_err(|(session, e)| {
-            let (agreed, options) = session.into_agreed();
-            self.stage = Stage::Derived(agreed, options);
-            e
-        })
+        match accept_first(agreed, &env, options) {
+            (session, Ok(opened)) => Ok((session, opened)),
+            (session, Err(e)) => {
+                let (agreed, options) = session.into_agreed();
+                self.stage = Stage::Derived(agreed, options);
+                Err(e)
+            }
+        }
     }
 }

@@ -169,9 +169,12 @@ pub fn unhex_array<const N: usize>(s: &str) -> [u8; N] {
 /// An AEAD wrapper under test, with a nonce of `N` bytes: `seal` returns `ct || tag`, `open`
 /// takes `ct || tag`.
 pub struct Aead<const N: usize> {
-    pub seal: fn(&[u8; 32], &[u8; N], &[u8], &[u8]) -> chatseal::Result<Vec<u8>>,
-    pub open: fn(&[u8; 32], &[u8; N], &[u8], &[u8]) -> chatseal::Result<Vec<u8>>,
+    pub seal: AeadFn<N>,
+    pub open: AeadFn<N>,
 }
+
+/// `(key, nonce, aad, input) -> output`: seal maps plaintext to `ct || tag`, open the reverse.
+pub type AeadFn<const N: usize> = fn(&[u8; 32], &[u8; N], &[u8], &[u8]) -> chatseal::Result<Vec<u8>>;
 
 /// Runs every case of a Wycheproof `AeadTest` file through `aead`.
 ///
