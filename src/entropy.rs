@@ -9,7 +9,10 @@ pub struct Entropy(Source);
 enum Source {
     Os,
     #[cfg(feature = "test-vectors")]
-    Scripted { bytes: zeroize::Zeroizing<Vec<u8>>, pos: usize },
+    Scripted {
+        bytes: zeroize::Zeroizing<Vec<u8>>,
+        pos: usize,
+    },
 }
 
 impl Entropy {

@@ -44,9 +44,7 @@ pub fn x25519(secret: &[u8; KEY_LEN], public: &[u8; KEY_LEN]) -> Result<Zeroizin
 /// HKDF-SHA256 extract then expand (RFC 5869) into `out`. Fails only when `out` is longer than
 /// 255 × 32 bytes.
 pub fn hkdf_sha256(salt: &[u8], ikm: &[u8], info: &[u8], out: &mut [u8]) -> Result<()> {
-    Hkdf::<Sha256>::new(Some(salt), ikm)
-        .expand(info, out)
-        .map_err(|_| Error::InvalidInput("hkdf output length"))
+    Hkdf::<Sha256>::new(Some(salt), ikm).expand(info, out).map_err(|_| Error::InvalidInput("hkdf output length"))
 }
 
 /// HKDF-SHA256 expand only, from a pseudorandom key of at least 32 bytes.
@@ -67,14 +65,24 @@ pub fn hkdf_extract(salt: &[u8], ikm: &[u8]) -> Zeroizing<[u8; KEY_LEN]> {
 
 #[cfg(feature = "test-vectors")]
 /// Encrypts `buf` in place and appends the tag (XChaCha20-Poly1305).
-pub fn xchacha_seal_in_place(key: &[u8; KEY_LEN], nonce: &[u8; XNONCE_LEN], aad: &[u8], buf: &mut Vec<u8>) -> Result<()> {
+pub fn xchacha_seal_in_place(
+    key: &[u8; KEY_LEN],
+    nonce: &[u8; XNONCE_LEN],
+    aad: &[u8],
+    buf: &mut Vec<u8>,
+) -> Result<()> {
     let tag = xchacha_seal_detached(key, nonce, aad, buf)?;
     buf.extend_from_slice(&tag);
     Ok(())
 }
 
 /// Encrypts `buf` in place and returns the tag (XChaCha20-Poly1305).
-pub fn xchacha_seal_detached(key: &[u8; KEY_LEN], nonce: &[u8; XNONCE_LEN], aad: &[u8], buf: &mut [u8]) -> Result<[u8; TAG_LEN]> {
+pub fn xchacha_seal_detached(
+    key: &[u8; KEY_LEN],
+    nonce: &[u8; XNONCE_LEN],
+    aad: &[u8],
+    buf: &mut [u8],
+) -> Result<[u8; TAG_LEN]> {
     let cipher = XChaCha20Poly1305::new(key.into());
     let tag = cipher
         .encrypt_inout_detached(nonce.into(), aad, buf.into())
@@ -83,7 +91,12 @@ pub fn xchacha_seal_detached(key: &[u8; KEY_LEN], nonce: &[u8; XNONCE_LEN], aad:
 }
 
 /// Verifies and decrypts `ct || tag` (XChaCha20-Poly1305). Any failure is [`Error::DecryptFailed`].
-pub fn xchacha_open(key: &[u8; KEY_LEN], nonce: &[u8; XNONCE_LEN], aad: &[u8], ct_and_tag: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+pub fn xchacha_open(
+    key: &[u8; KEY_LEN],
+    nonce: &[u8; XNONCE_LEN],
+    aad: &[u8],
+    ct_and_tag: &[u8],
+) -> Result<Zeroizing<Vec<u8>>> {
     let cipher = XChaCha20Poly1305::new(key.into());
     open_detached(&cipher, nonce.into(), aad, ct_and_tag)
 }
@@ -102,7 +115,12 @@ pub fn chacha_seal(key: &[u8; KEY_LEN], nonce: &[u8; NONCE_LEN], aad: &[u8], pla
 
 #[cfg(feature = "test-vectors")]
 /// Verifies and decrypts `ct || tag` (ChaCha20-Poly1305, RFC 8439).
-pub fn chacha_open(key: &[u8; KEY_LEN], nonce: &[u8; NONCE_LEN], aad: &[u8], ct_and_tag: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+pub fn chacha_open(
+    key: &[u8; KEY_LEN],
+    nonce: &[u8; NONCE_LEN],
+    aad: &[u8],
+    ct_and_tag: &[u8],
+) -> Result<Zeroizing<Vec<u8>>> {
     let cipher = ChaCha20Poly1305::new(key.into());
     open_detached(&cipher, nonce.into(), aad, ct_and_tag)
 }
@@ -117,8 +135,6 @@ fn open_detached<C: AeadInOut>(
     let (ct, tag) = ct_and_tag.split_at_checked(split).ok_or(Error::DecryptFailed)?;
     let tag = chacha20poly1305::aead::Tag::<C>::try_from(tag).map_err(|_| Error::DecryptFailed)?;
     let mut buf = Zeroizing::new(ct.to_vec());
-    cipher
-        .decrypt_inout_detached(nonce, aad, buf.as_mut_slice().into(), &tag)
-        .map_err(|_| Error::DecryptFailed)?;
+    cipher.decrypt_inout_detached(nonce, aad, buf.as_mut_slice().into(), &tag).map_err(|_| Error::DecryptFailed)?;
     Ok(buf)
 }
