@@ -1,5 +1,6 @@
 //! Native throughput of the protocol core (not a test: figures only). Run with
 //! `cargo bench --bench core`. Each figure is the median of 15 runs, with min and max.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, missing_docs)]
 
 use chatseal::{Role, ServiceKeyPair, ServiceKeyring, Session, SessionOptions};
 use std::hint::black_box;

@@ -2,6 +2,7 @@
 //! commitment, both ending in a [`Session`].
 
 use crate::error::{Error, Result};
+use crate::metadata::MAX_GRANULARITY_SECS;
 use crate::kdf::{commitment, derive_epoch0, Agreed, Transcript};
 use crate::keys::{EphemeralSecret, ServiceKeyPair, ServicePublicKey};
 use crate::session::{Opened, Session, SessionOptions, Side};
@@ -14,6 +15,7 @@ impl Session {
     /// Pinned mode, initiator: a new session with the service whose public key the widget pins.
     /// The first sealed turn carries the hello, so no round trip is needed.
     pub fn initiate_pinned(service: &ServicePublicKey, mut options: SessionOptions) -> Result<Session> {
+        check_granularity(options.time_granularity)?;
         let ephemeral = EphemeralSecret::generate(&mut options.entropy)?;
         let session_id: SessionId = options.entropy.array()?;
         let initiator_public = *ephemeral.public();
@@ -64,6 +66,7 @@ impl ServiceKeyring {
     /// Derives the responder session from the initiator's first envelope and opens it. Needs no
     /// per-session state: calling it again with the stored first envelope gives the same keys.
     pub fn accept(&self, first_envelope: &[u8], options: SessionOptions) -> Result<(Session, Opened)> {
+        check_granularity(options.time_granularity)?;
         let env = Envelope::parse(first_envelope)?;
         let hello = env.hello.as_ref().ok_or(Error::State("not a first envelope (no hello)"))?;
         if hello.mode != Mode::Pinned {
@@ -95,13 +98,13 @@ fn accept_first(agreed: Agreed, env: &Envelope<'_>, options: SessionOptions) -> 
 /// Mutual mode, initiator side, between sending the offer and receiving the answer.
 pub struct MutualInitiator {
     session_id: SessionId,
-    ephemeral: EphemeralSecret,
-    options: SessionOptions,
+    /// Taken by the one successful `complete`.
+    pending: Option<(EphemeralSecret, SessionOptions)>,
 }
 
 impl fmt::Debug for MutualInitiator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MutualInitiator").finish_non_exhaustive()
+        f.debug_struct("MutualInitiator").field("completed", &self.pending.is_none()).finish_non_exhaustive()
     }
 }
 
@@ -110,19 +113,25 @@ impl MutualInitiator {
     /// The offer commits to the initiator's key without revealing it, so a party in the middle
     /// cannot pick its own keys after seeing both sides' to make the safety codes collide.
     pub fn offer(mut options: SessionOptions) -> Result<(Self, Vec<u8>)> {
+        check_granularity(options.time_granularity)?;
         let ephemeral = EphemeralSecret::generate(&mut options.entropy)?;
         let session_id: SessionId = options.entropy.array()?;
         let offer = encode_offer(&session_id, &commitment(&session_id, ephemeral.public()));
-        Ok((MutualInitiator { session_id, ephemeral, options }, offer))
+        Ok((MutualInitiator { session_id, pending: Some((ephemeral, options)) }, offer))
     }
 
-    /// Completes with the responder's answer. The first turn sealed reveals the initiator's key.
-    pub fn complete(self, answer: &[u8]) -> Result<Session> {
+    /// Completes with the responder's answer; the first turn sealed reveals the initiator's key.
+    /// Every check runs before the ephemeral secret is used, so a bad or injected answer leaves
+    /// this initiator able to complete with the genuine one.
+    pub fn complete(&mut self, answer: &[u8]) -> Result<Session> {
         let (session_id, responder_public) = parse_answer(answer)?;
         if session_id != self.session_id {
             return Err(Error::WrongSession);
         }
-        let initiator_public = *self.ephemeral.public();
+        // A small-order key would make the DH fail after consuming the secret; refuse it first.
+        ServicePublicKey::from_bytes(&responder_public)?;
+        let (ephemeral, options) = self.pending.take().ok_or(Error::State("mutual handshake already completed"))?;
+        let initiator_public = *ephemeral.public();
         let transcript = Transcript {
             mode: Mode::Mutual,
             session_id: &session_id,
@@ -130,10 +139,18 @@ impl MutualInitiator {
             initiator_public: &initiator_public,
             responder_public: &responder_public,
         };
-        let agreed = derive_epoch0(&*self.ephemeral.diffie_hellman(&responder_public)?, &transcript)?;
+        let agreed = derive_epoch0(&*ephemeral.diffie_hellman(&responder_public)?, &transcript)?;
         let hello = Hello { mode: Mode::Mutual, key_id: [0; KEY_ID_LEN], initiator_public };
-        Ok(Session::new(Side::Initiator, Mode::Mutual, session_id, [0; KEY_ID_LEN], agreed, Some(hello), self.options))
+        Ok(Session::new(Side::Initiator, Mode::Mutual, session_id, [0; KEY_ID_LEN], agreed, Some(hello), options))
     }
+}
+
+/// Refuses a time granularity the metadata could not carry, when the session is created.
+fn check_granularity(granularity: u32) -> Result<()> {
+    if granularity > MAX_GRANULARITY_SECS {
+        return Err(Error::InvalidInput("time granularity"));
+    }
+    Ok(())
 }
 
 /// Mutual mode, responder side, between sending the answer and receiving the first turn.
@@ -161,6 +178,7 @@ impl fmt::Debug for MutualResponder {
 impl MutualResponder {
     /// Answers an offer; returns the pending responder and the answer to send back.
     pub fn answer(offer: &[u8], mut options: SessionOptions) -> Result<(Self, Vec<u8>)> {
+        check_granularity(options.time_granularity)?;
         let (session_id, commitment) = parse_offer(offer)?;
         let ephemeral = EphemeralSecret::generate(&mut options.entropy)?;
         let responder_public = *ephemeral.public();

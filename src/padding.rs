@@ -64,7 +64,7 @@ mod tests {
         assert_eq!(bucket(33), 64);
         assert_eq!(bucket(4096), 4096);
         assert_eq!(bucket(4097), 4352);
-        assert_eq!(bucket(1024 * 1024 + 1), 1024 * 1024 + 16384);
+        assert_eq!(bucket(1024 * 1024 + 1), 1024 * 1024 + 32768); // e = 20, s = 5: multiples of 2^15
         for n in 1..200_000 {
             let b = bucket(n);
             assert!(b >= n && b <= n.max(32) * 2, "{n} -> {b}");

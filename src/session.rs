@@ -24,6 +24,16 @@ pub enum Side {
     Responder,
 }
 
+impl Side {
+    /// `"initiator"` or `"responder"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Side::Initiator => "initiator",
+            Side::Responder => "responder",
+        }
+    }
+}
+
 /// When to rekey, and whether to keep the keys of earlier epochs (`SPEC.md` § 13.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RekeyPolicy {

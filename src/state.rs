@@ -12,7 +12,7 @@ use crate::primitives::{xchacha_open, xchacha_seal_detached, KEY_LEN, XNONCE_LEN
 use crate::reader::Reader;
 use crate::session::{Parts, RekeyPolicy, RekeyState, Session, Side};
 use crate::window::ReplayWindow;
-use crate::wire::{base64url_encode, Hello, Mode, KEY_ID_LEN, MAGIC, SUITE, VERSION};
+use crate::wire::{Hello, Mode, SessionId, KEY_ID_LEN, MAGIC, SUITE, VERSION};
 use zeroize::Zeroizing;
 
 const KIND_STATE: u8 = 0x20;
@@ -111,10 +111,10 @@ impl Session {
             );
         }
         let record = DeletionRecord {
-            session_id: base64url_encode(&p.session_id),
+            session_id: p.session_id,
             side: p.side,
             mode: p.mode,
-            key_id: base64url_encode(&p.key_id),
+            key_id: p.key_id,
             epochs_deleted: epochs,
             keys_deleted: 2 * p.epochs.len() + 1 + usize::from(matches!(p.rekey, RekeyState::Offered(_))),
             deleted_at: now_unix,
@@ -129,14 +129,14 @@ impl Session {
 /// could still decrypt, with no secret in it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeletionRecord {
-    /// Session id, base64url.
-    pub session_id: String,
+    /// Session id.
+    pub session_id: SessionId,
     /// Which end forgot.
     pub side: Side,
     /// Handshake mode.
     pub mode: Mode,
-    /// Service key id (pinned) or zeros, base64url.
-    pub key_id: String,
+    /// Service key id (pinned) or zeros (mutual).
+    pub key_id: [u8; KEY_ID_LEN],
     /// Epochs whose keys were zeroized.
     pub epochs_deleted: Vec<u32>,
     /// Number of 32-byte secrets zeroized (two traffic keys per epoch, the root, a pending rekey secret).

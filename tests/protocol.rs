@@ -28,7 +28,7 @@ fn pinned() -> (ServiceKeyring, Session, Session) {
 }
 
 fn mutual() -> (Session, Session) {
-    let (init, offer) = MutualInitiator::offer(SessionOptions::default()).unwrap();
+    let (mut init, offer) = MutualInitiator::offer(SessionOptions::default()).unwrap();
     let (mut resp, answer) = MutualResponder::answer(&offer, SessionOptions::default()).unwrap();
     let mut visitor = init.complete(&answer).unwrap();
     let first = visitor.seal(b"hi agent", &meta(&visitor, Role::Visitor)).unwrap();
@@ -75,12 +75,12 @@ fn mutual_roundtrip_and_safety_code() {
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn mutual_man_in_the_middle_gets_different_codes() {
     // Mallory answers the visitor herself and offers to the agent herself.
-    let (visitor_init, offer) = MutualInitiator::offer(SessionOptions::default()).unwrap();
+    let (mut visitor_init, offer) = MutualInitiator::offer(SessionOptions::default()).unwrap();
     let (mut mallory_resp, mallory_answer) = MutualResponder::answer(&offer, SessionOptions::default()).unwrap();
     let mut visitor = visitor_init.complete(&mallory_answer).unwrap();
     let first = visitor.seal(b"secret", &meta(&visitor, Role::Visitor)).unwrap();
     let (mallory_side_a, _) = mallory_resp.accept(&first).unwrap();
-    let (mallory_init, offer2) = MutualInitiator::offer(SessionOptions::default()).unwrap();
+    let (mut mallory_init, offer2) = MutualInitiator::offer(SessionOptions::default()).unwrap();
     let (mut agent_resp, answer2) = MutualResponder::answer(&offer2, SessionOptions::default()).unwrap();
     let mut mallory_side_b = mallory_init.complete(&answer2).unwrap();
     let relay = mallory_side_b.seal(b"secret", &meta(&mallory_side_b, Role::Visitor)).unwrap();
@@ -92,12 +92,12 @@ fn mutual_man_in_the_middle_gets_different_codes() {
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn mutual_reveal_must_match_commitment() {
-    let (_init, offer) = MutualInitiator::offer(SessionOptions::default()).unwrap();
+    let (mut _init, offer) = MutualInitiator::offer(SessionOptions::default()).unwrap();
     let (mut resp, answer) = MutualResponder::answer(&offer, SessionOptions::default()).unwrap();
     // Another initiator that saw the answer but is not the one that committed.
-    let (other, _) = MutualInitiator::offer(SessionOptions::default()).unwrap();
+    let (mut other, _) = MutualInitiator::offer(SessionOptions::default()).unwrap();
     assert_eq!(other.complete(&answer).unwrap_err(), Error::WrongSession);
-    let (other, offer_other) = MutualInitiator::offer(SessionOptions::default()).unwrap();
+    let (mut other, offer_other) = MutualInitiator::offer(SessionOptions::default()).unwrap();
     let (_r, answer_other) = MutualResponder::answer(&offer_other, SessionOptions::default()).unwrap();
     let mut s = other.complete(&answer_other).unwrap();
     let env = s.seal(b"x", &meta(&s, Role::Visitor)).unwrap();
@@ -107,7 +107,7 @@ fn mutual_reveal_must_match_commitment() {
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn mutual_responder_survives_tampered_first_envelope() {
-    let (init, offer) = MutualInitiator::offer(SessionOptions::default()).unwrap();
+    let (mut init, offer) = MutualInitiator::offer(SessionOptions::default()).unwrap();
     let (mut resp, answer) = MutualResponder::answer(&offer, SessionOptions::default()).unwrap();
     let mut visitor = init.complete(&answer).unwrap();
     let first = visitor.seal(b"first", &meta(&visitor, Role::Visitor)).unwrap();
@@ -302,7 +302,7 @@ fn debug_output_of_secret_holders_has_no_key_bytes() {
     let mut visitor = Session::initiate_pinned(&public, SessionOptions::default()).unwrap();
     let first = visitor.seal(b"plaintext-marker", &meta(&visitor, Role::Visitor)).unwrap();
     let (service, opened) = ring.accept(&first, SessionOptions::default()).unwrap();
-    let (mi, _offer) = MutualInitiator::offer(SessionOptions::default()).unwrap();
+    let (mut mi, _offer) = MutualInitiator::offer(SessionOptions::default()).unwrap();
     let (mr, _answer) = MutualResponder::answer(&_offer, SessionOptions::default()).unwrap();
     let dumps = [
         format!("{pair:?}"),

@@ -137,7 +137,7 @@ fn build_pinned() -> Value {
 
 fn build_mutual() -> Value {
     let (ie, re) = (initiator_entropy(0x20), responder_entropy(0x70, true));
-    let (pending, offer) = MutualInitiator::offer(opts(ie.clone())).unwrap();
+    let (mut pending, offer) = MutualInitiator::offer(opts(ie.clone())).unwrap();
     let (mut responder, answer) = MutualResponder::answer(&offer, opts(re.clone())).unwrap();
     let mut initiator = pending.complete(&answer).unwrap();
     let code = initiator.safety_code();

@@ -9,7 +9,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = inspect(data);
     let _ = base64url_decode(&String::from_utf8_lossy(data));
     let _ = MutualResponder::answer(data, SessionOptions::default());
-    if let Ok((init, _)) = MutualInitiator::offer(SessionOptions::default()) {
+    if let Ok((mut init, _)) = MutualInitiator::offer(SessionOptions::default()) {
         let _ = init.complete(data);
     }
     let service = ServiceKeyPair::from_secret_bytes(&[7; 32]).expect("fixed key");
