@@ -78,6 +78,9 @@ fn time(min: Duration, mut f: impl FnMut()) -> f64 {
     best
 }
 
+/// Builds an input of about n bytes.
+type MakeInput = Box<dyn Fn(usize) -> String>;
+
 fn mb_per_s(bytes: usize, secs: f64) -> f64 {
     bytes as f64 / secs / 1e6
 }
@@ -122,7 +125,7 @@ fn main() {
 
     println!("\nLinearity: scan time per byte as the input grows (flat = linear)\n");
     let sizes = [64 << 10, 256 << 10, 1 << 20, 4 << 20];
-    let inputs: Vec<(&str, Box<dyn Fn(usize) -> String>)> = vec![
+    let inputs: Vec<(&str, MakeInput)> = vec![
         ("chat, no PII", Box::new(|n| chat(PLAIN, n))),
         ("chat, with PII", Box::new(|n| chat(WITH_PII, n))),
         ("digits 0-9", Box::new(|n| repeat_to("0123456789", n))),

@@ -2,9 +2,9 @@
 //! commitment, both ending in a [`Session`].
 
 use crate::error::{Error, Result};
-use crate::metadata::MAX_GRANULARITY_SECS;
 use crate::kdf::{commitment, derive_epoch0, Agreed, Transcript};
 use crate::keys::{EphemeralSecret, ServiceKeyPair, ServicePublicKey};
+use crate::metadata::MAX_GRANULARITY_SECS;
 use crate::session::{Opened, Session, SessionOptions, Side};
 use crate::wire::{
     encode_answer, encode_offer, parse_answer, parse_offer, Envelope, Hello, Mode, SessionId, KEY_ID_LEN,

@@ -161,6 +161,7 @@ impl Metadata {
         Ok(Metadata { role, time, time_granularity: granularity, pii: PiiCounts::default(), labels: Vec::new() })
     }
 
+    /// Checks every rule of `SPEC.md` § 8 that a caller could break.
     pub(crate) fn validate(&self) -> Result<()> {
         if self.time_granularity > MAX_GRANULARITY_SECS {
             return Err(Error::InvalidInput("time granularity"));

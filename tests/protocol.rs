@@ -302,7 +302,7 @@ fn debug_output_of_secret_holders_has_no_key_bytes() {
     let mut visitor = Session::initiate_pinned(&public, SessionOptions::default()).unwrap();
     let first = visitor.seal(b"plaintext-marker", &meta(&visitor, Role::Visitor)).unwrap();
     let (service, opened) = ring.accept(&first, SessionOptions::default()).unwrap();
-    let (mut mi, _offer) = MutualInitiator::offer(SessionOptions::default()).unwrap();
+    let (mi, _offer) = MutualInitiator::offer(SessionOptions::default()).unwrap();
     let (mr, _answer) = MutualResponder::answer(&_offer, SessionOptions::default()).unwrap();
     let dumps = [
         format!("{pair:?}"),

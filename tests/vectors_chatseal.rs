@@ -211,10 +211,52 @@ fn build_invalid(pinned: &Value) -> Value {
     )
 }
 
+/// A pinned session that rekeys once and exports its state (SPEC.md § 13.1, § 13.2).
+fn build_lifecycle() -> Value {
+    let service_secret = pattern(0xb0, 32);
+    let pair = ServiceKeyPair::from_secret_bytes(&service_secret).unwrap();
+    let public = pair.public_key().clone();
+    let mut ring = ServiceKeyring::new();
+    ring.insert(pair);
+    // initiator: ephemeral 32, session id 16, nonce 24, rekey secret 32, nonce 24, nonce 24, blob nonce 24
+    let ie = pattern(0x30, 32 + 16 + 24 + 32 + 24 + 24 + 24);
+    // responder: answer's ephemeral secret 32, nonce 24
+    let re = pattern(0x80, 32 + 24);
+    let kek = pattern(0xc0, 32);
+    let mut i = Session::initiate_pinned(&public, opts(ie.clone())).unwrap();
+    let mut record = vec![];
+    let mut turn = |sender: &mut Session, body: &[u8]| {
+        let env = sender.seal(body, &sender.metadata(Role::System, 1_790_001_000).unwrap()).unwrap();
+        record.push(json!({ "plaintext": h(body), "envelope": h(&env) }));
+        env
+    };
+    let t0 = turn(&mut i, b"before rekeying");
+    let (mut r, _) = ring.accept(&t0, opts(re.clone())).unwrap();
+    i.rekey_now().unwrap();
+    let t1 = turn(&mut i, b"offer rides on this turn");
+    r.open(&t1).unwrap();
+    let t2 = turn(&mut r, b"answer rides on this turn, in epoch 1");
+    i.open(&t2).unwrap();
+    let t3 = turn(&mut i, b"epoch 1 from the initiator");
+    r.open(&t3).unwrap();
+    let blob = i.export_state(&kek.clone().try_into().unwrap()).unwrap();
+    json!({
+        "service_secret": h(&service_secret),
+        "initiator_entropy": h(&ie),
+        "responder_entropy": h(&re),
+        "time": 1_790_001_000,
+        "role": "system",
+        "turns": record,
+        "kek": h(&kek),
+        "initiator_state_blob": h(&blob),
+    })
+}
+
 fn build_all() -> Value {
     let pinned = build_pinned();
     let invalid = build_invalid(&pinned);
     json!({
+        "lifecycle": build_lifecycle(),
         "about": "chatseal v1 frozen vectors: see SPEC.md § Test vectors for how to use them.",
         "version": 1,
         "suite": 1,
@@ -258,6 +300,16 @@ struct SpecKeys {
     safety_code: String,
 }
 
+/// SPEC.md § 5.3 and § 13.2: epoch n's keys and next root from a pseudorandom key.
+fn spec_expand_epoch(prk: &[u8; 32], n: u32) -> ([u8; 32], [u8; 32], [u8; 32]) {
+    let e = n.to_be_bytes();
+    let mut out = [[0u8; 32]; 3];
+    for (label, o) in [&b"chatseal v1 key i2r"[..], b"chatseal v1 key r2i", b"chatseal v1 root"].iter().zip(&mut out) {
+        hkdf_expand(prk, &[label, &e[..]].concat(), o).unwrap();
+    }
+    (out[0], out[1], out[2])
+}
+
 /// SPEC.md § Key schedule.
 fn spec_keys(mode: u8, sid: &[u8], key_id: &[u8], ipub: &[u8], rpub: &[u8], shared: &[u8]) -> SpecKeys {
     let th = sha256(&[b"chatseal v1 transcript", &[1, 1, mode], sid, key_id, ipub, rpub]);
@@ -277,7 +329,12 @@ fn spec_open(keys: &SpecKeys, env: &[u8]) -> (Vec<u8>, [u8; 32], [u8; 32]) {
     assert_eq!(&env[..4], &[b'C', b'S', 1, 1]);
     let kind = env[4];
     let dir = env[5];
-    let mut at = 66 + if kind == 2 { 41 } else { 0 };
+    let mut at = 66
+        + match kind {
+            2 => 41,
+            3 | 4 => 32,
+            _ => 0,
+        };
     let meta_len = u16::from_be_bytes([env[at], env[at + 1]]) as usize;
     at += 2 + meta_len;
     let (aad, rest) = env.split_at(at);
@@ -342,7 +399,70 @@ fn spec_implementation_opens_frozen_vectors() {
     assert_eq!(keys.safety_code, m["safety_code"].as_str().unwrap());
     spec_check_turns(&keys, &m["turns"]);
 
+    spec_check_lifecycle(&v["lifecycle"]);
+
     for case in v["invalid"].as_array().unwrap() {
         assert!(Error::CODES.contains(&case["error"].as_str().unwrap()));
     }
+}
+
+/// SPEC.md § 13: rekeying to epoch 1 and the sealed state blob, from the spec alone.
+fn spec_check_lifecycle(l: &Value) {
+    let ss: [u8; 32] = unh(&l["service_secret"]).try_into().unwrap();
+    let spub = x25519_public(&ss);
+    let key_id = &sha256(&[b"chatseal v1 key id", &spub])[..8];
+    let ie = unh(&l["initiator_entropy"]);
+    let re = unh(&l["responder_entropy"]);
+    let esec: [u8; 32] = ie[..32].try_into().unwrap();
+    let sid = &ie[32..48];
+    let ipub = x25519_public(&esec);
+    let shared = x25519(&esec, &spub).unwrap();
+    let th = sha256(&[b"chatseal v1 transcript", &[1, 1, 1], sid, key_id, &ipub, &spub]);
+    let prk0 = hkdf_extract(&th, &*shared);
+    let (i2r0, r2i0, root0) = spec_expand_epoch(&prk0, 0);
+    let envs: Vec<Vec<u8>> = l["turns"].as_array().unwrap().iter().map(|t| unh(&t["envelope"])).collect();
+    // Turn 1 carries the offer (kind 3): A = X25519(a, 9), a drawn after the first nonce.
+    let a: [u8; 32] = ie[72..104].try_into().unwrap();
+    assert_eq!(envs[1][4], 3);
+    assert_eq!(&envs[1][66..98], &x25519_public(&a));
+    // Turn 2 carries the answer (kind 4) and is sealed in epoch 1.
+    assert_eq!((envs[2][4], &envs[2][22..26]), (4, &[0, 0, 0, 1][..]));
+    let b: [u8; 32] = re[..32].try_into().unwrap();
+    assert_eq!(&envs[2][66..98], &x25519_public(&b));
+    let big_b: [u8; 32] = envs[2][66..98].try_into().unwrap();
+    let prk1 = hkdf_extract(&root0, &*x25519(&a, &big_b).unwrap());
+    let (i2r1, r2i1, root1) = spec_expand_epoch(&prk1, 1);
+    let k0 = SpecKeys { i2r: i2r0, r2i: r2i0, safety_code: String::new() };
+    let k1 = SpecKeys { i2r: i2r1, r2i: r2i1, safety_code: String::new() };
+    for (env, t, keys) in [(0, 0, &k0), (1, 1, &k0), (2, 2, &k1), (3, 3, &k1)] {
+        let (pt, _, _) = spec_open(keys, &envs[env]);
+        assert_eq!(pt, unh(&l["turns"][t]["plaintext"]));
+    }
+    // The state blob: prelude kind 0x20, nonce, XChaCha20-Poly1305 under the KEK with the
+    // prelude as associated data.
+    let blob = unh(&l["initiator_state_blob"]);
+    let kek: [u8; 32] = unh(&l["kek"]).try_into().unwrap();
+    assert_eq!(&blob[..5], &[b'C', b'S', 1, 1, 0x20]);
+    assert_eq!(&blob[5..29], &ie[152..176]);
+    let state = xchacha_open(&kek, &blob[5..29].try_into().unwrap(), &blob[..5], &blob[29..]).unwrap();
+    assert_eq!(&state[..3], &[1, 0, 1]); // format, initiator, pinned
+    assert_eq!(&state[3..19], sid);
+    assert_eq!(&state[19..27], key_id);
+    assert_eq!(u64::from_be_bytes(state[35..43].try_into().unwrap()), 1); // generation
+                                                                          // hello none (1 byte) after granularity, policy; rekey idle; then the root of epoch 1.
+    let at = 43 + 4 + 4 + 1;
+    assert_eq!(&state[at..at + 2], &[0, 0]);
+    assert_eq!(&state[at + 2..at + 34], &root1);
+    let at = at + 34;
+    assert_eq!(&state[at..at + 4], &[0, 0, 0, 1]); // send epoch
+    assert_eq!(u64::from_be_bytes(state[at + 12..at + 20].try_into().unwrap()), 3); // next send seq
+                                                                                    // The epochs held: 0 and 1 with the keys derived above.
+    let window_len = 1 + 8 + 8 + 64 * 24;
+    let at = at + 4 + 8 + 8 + 32 + window_len;
+    assert_eq!(&state[at..at + 4], &[0, 0, 0, 2]);
+    assert_eq!(&state[at + 8..at + 40], &i2r0);
+    assert_eq!(&state[at + 40..at + 72], &r2i0);
+    assert_eq!(&state[at + 72..at + 76], &[0, 0, 0, 1]);
+    assert_eq!(&state[at + 76..at + 108], &i2r1);
+    assert_eq!(&state[at + 108..at + 140], &r2i1);
 }

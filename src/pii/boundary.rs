@@ -11,19 +11,37 @@ pub(super) fn at(b: &[u8], i: usize) -> u8 {
 /// The character that ends at byte `pos`, if `pos` is a char boundary with one before it.
 #[inline]
 pub(super) fn char_before(text: &str, pos: usize) -> Option<char> {
-    text.get(..pos)?.chars().next_back()
+    match text.as_bytes().get(pos.checked_sub(1)?) {
+        // After an ASCII byte `pos` is always a boundary: no decoding needed.
+        Some(&c) if c.is_ascii() => Some(char::from(c)),
+        _ => text.get(..pos)?.chars().next_back(),
+    }
 }
 
 /// The character that starts at byte `pos`, if any.
 #[inline]
 pub(super) fn char_after(text: &str, pos: usize) -> Option<char> {
-    text.get(pos..)?.chars().next()
+    match text.as_bytes().get(pos) {
+        Some(&c) if c.is_ascii() => Some(char::from(c)),
+        _ => text.get(pos..)?.chars().next(),
+    }
 }
 
-/// Letters and digits of any script, and `_`, glue characters into one token.
+/// Letters and digits of any script, and `_`, glue characters into one token. Ideographs and
+/// kana do not: CJK text has no spaces, so "电话13800138000" still holds a separate number.
 #[inline]
 pub(super) fn is_word(c: char) -> bool {
-    c.is_alphanumeric() || c == '_'
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric() || c == '_'
+    } else {
+        c.is_alphanumeric() && !is_cjk(c)
+    }
+}
+
+/// Kana, CJK ideographs and compatibility ideographs.
+#[inline]
+pub(super) fn is_cjk(c: char) -> bool {
+    matches!(u32::from(c), 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FFFF)
 }
 
 /// Punctuation that makes one token of the numbers on either side: "1.5", "12/25", "10:30".
@@ -33,14 +51,32 @@ fn is_joiner(c: char) -> bool {
 
 /// Characters that mark a touching number as an amount, an id, a handle or an already-masked value.
 fn is_marker(c: char) -> bool {
-    matches!(
-        c,
-        '#' | '$' | '€' | '£' | '¥' | '₹' | '%' | '@' | '&' | '*' | '\\' | '=' | '~' | '^' | '°'
-    )
+    matches!(c, '#' | '$' | '€' | '£' | '¥' | '₹' | '%' | '@' | '&' | '*' | '\\' | '=' | '~' | '^' | '°')
+}
+
+/// The next position from `from` on where `first` holds for the byte and the byte before is
+/// neither an ASCII letter or digit nor `glue`: where a token of interest may start. One tight
+/// pass; callers decode non-ASCII neighbours themselves.
+#[inline]
+pub(super) fn next_start(
+    b: &[u8],
+    from: usize,
+    first: impl Fn(u8) -> bool,
+    glue: impl Fn(u8) -> bool,
+) -> Option<usize> {
+    let mut prev = from.checked_sub(1).map_or(b' ', |p| at(b, p));
+    for (k, &c) in b.get(from..)?.iter().enumerate() {
+        if first(c) && !(prev.is_ascii_alphanumeric() || glue(prev)) {
+            return Some(from + k);
+        }
+        prev = c;
+    }
+    None
 }
 
 /// True when a number may start at `pos`: it is not the tail of a word ("ID4111"), of another
 /// number ("1.4111", "12/4111"), of a code ("ORD-4111") or of an amount or id ("$4111", "#4111").
+#[inline]
 pub(super) fn number_starts_clean(text: &str, pos: usize) -> bool {
     match char_before(text, pos) {
         None => true,
@@ -73,12 +109,13 @@ pub(super) fn number_ends_clean(text: &str, end: usize) -> bool {
     }
 }
 
-/// True when a word mixing ASCII letters and digits ("DE89", "A1B2") sits within two
-/// space-separated words before `pos`: the number then continues a code such as a spaced IBAN
-/// or a reference, not a sentence. Looks back a bounded distance only.
+/// True when `pos` continues a code: the word before it (across one space) mixes ASCII letters
+/// and digits ("A1B2 4111"), or a chain of four-character groups before it starts with such a
+/// word, as in a spaced IBAN ("DE89 3704 0044 0532", "GB29 NWBK 6016"), checksum-valid or not.
+/// Looks back at most eight groups.
 pub(super) fn after_code_word(b: &[u8], pos: usize) -> bool {
     let mut end = pos;
-    for _ in 0..2 {
+    for _ in 0..8 {
         if end == 0 || at(b, end - 1) != b' ' {
             return false;
         }
@@ -88,11 +125,11 @@ pub(super) fn after_code_word(b: &[u8], pos: usize) -> bool {
             start -= 1;
         }
         let word = b.get(start..word_end).unwrap_or_default();
-        if word.is_empty() {
-            return false;
-        }
         if is_mixed(word) {
             return true;
+        }
+        if word.len() != 4 {
+            return false;
         }
         end = start;
     }
@@ -133,6 +170,8 @@ mod tests {
         assert!(!number_starts_clean("$4111", 1));
         assert!(!number_starts_clean("#4111", 1));
         assert!(!number_starts_clean("é4111", 2));
+        assert!(number_starts_clean("电话4111", 6));
+        assert!(number_ends_clean("4111谢谢", 4));
     }
 
     #[test]
@@ -151,7 +190,9 @@ mod tests {
     fn code_words() {
         assert!(after_code_word(b"DE89 3704", 5));
         assert!(after_code_word(b"GB29 NWBK 6016", 10));
+        assert!(after_code_word(b"DE89 3704 0044 0532", 15));
         assert!(!after_code_word(b"card 4111", 5));
+        assert!(!after_code_word(b"AKIA2 ssn 305", 10));
         assert!(!after_code_word(b"4111", 0));
         assert!(before_code_word(b"4111 AB12", 4));
         assert!(!before_code_word(b"4111 exp", 4));

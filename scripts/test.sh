@@ -1,0 +1,324 @@
+#!/usr/bin/env bash
+# The full check, as CI runs it (`bash .ci/run` execs this):
+#
+#   bash scripts/test.sh
+#
+# Runs setup, then every step below in order with a banner each; stops at the
+# first failure (non-zero exit) and always prints a summary with elapsed times.
+#   fmt             cargo fmt --all --check
+#   clippy-host     cargo clippy --all-targets -- -D warnings
+#   clippy-wasm     cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
+#   test            cargo test --all-targets; cargo test --doc
+#   test-no-default cargo test --no-default-features --lib
+#   pii-accuracy    cargo test --release --test pii_accuracy -- --nocapture  (if tests/pii_accuracy.rs)
+#   wasm-browsers   wasm-pack test --headless --chrome --firefox   (must show both browsers ran)
+#   build           scripts/build.sh -> pkg/
+#   size-budget     scripts/size-budget.sh: gzip -9 of pkg/web's wasm (+ glue) within budget
+#   pack            npm pack pkg/ + npm install of the tarball into /tmp/chatseal-pack,
+#                   smoke import()/require() of 'chatseal'; links node_modules/ (see below)
+#   tsc             tsc -p tests/ts --strict                     (if tests/ts/tsconfig.json)
+#   node-tests      node --test tests/js/                        (if tests/js/)
+#   page-tests      node tests/page/*.mjs, one by one, after www/pkg is synced (if tests/page/)
+#
+# For the JS steps, <repo>/node_modules/ (git-ignored) gets symlinks so bare
+# imports resolve without installs in the test folders:
+#   chatseal        -> /tmp/chatseal-pack/node_modules/chatseal (the packed+installed package)
+#   playwright-core -> tools/node_modules/playwright-core
+#   @types/node     -> tools/node_modules/@types/node
+# and these are exported: CHATSEAL_ROOT, CHATSEAL_PACK_DIR (scratch dir with
+# node_modules/chatseal), CHATSEAL_TARBALL, CHROMIUM_BIN.
+#
+# Options (environment):
+#   SKIP_STEPS="fmt clippy-host"   skip named steps, for local iteration (reported as
+#                                  skipped; ignored when CI=true)
+#   STEP_TIMEOUT=1500              seconds one step may take before it is killed and
+#                                  fails (a hung test then fails with a summary instead of
+#                                  running into CI's limit)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+if [[ "${CI:-}" == true && -n "${SKIP_STEPS:-}" ]]; then
+  echo "[test] CI=true: ignoring SKIP_STEPS='$SKIP_STEPS'" >&2
+  export SKIP_STEPS=""
+fi
+STEP_TIMEOUT="${STEP_TIMEOUT:-1500}"
+
+T_START=$(date +%s)
+PASSED=()
+SKIPPED=()
+TIMES=()
+FAILED=""
+CURRENT=""
+
+PACK_DIR="${CHATSEAL_PACK_DIR:-${TMPDIR:-/tmp}/chatseal-pack}"
+export CHATSEAL_PACK_DIR="$PACK_DIR"
+export CHATSEAL_SKIP_SETUP=1 # for build.sh: setup runs once, below
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-300}"
+export WASM_BINDGEN_TEST_DRIVER_TIMEOUT="${WASM_BINDGEN_TEST_DRIVER_TIMEOUT:-30}"
+
+fmt_secs() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
+
+summary() {
+  local rc=$?
+  [[ -n "$CURRENT" && -z "$FAILED" && $rc -ne 0 ]] && FAILED="$CURRENT"
+  local total=$(($(date +%s) - T_START))
+  echo
+  echo "==================================================================="
+  echo " chatseal test summary"
+  echo "==================================================================="
+  local t
+  for t in "${TIMES[@]}"; do echo "  $t"; done
+  [[ -n "$FAILED" ]] && echo "  FAILED   $FAILED"
+  echo "-------------------------------------------------------------------"
+  echo "  total elapsed: $(fmt_secs "$total")"
+  if [[ -n "$FAILED" ]]; then
+    echo "  RESULT: FAILED at step '$FAILED'"
+    echo "steps: ${#PASSED[@]} passed, 1 failed, ${#SKIPPED[@]} skipped"
+  else
+    echo "  RESULT: OK"
+    echo "steps: ${#PASSED[@]} passed, 0 failed, ${#SKIPPED[@]} skipped"
+  fi
+  exit "$rc"
+}
+
+banner() {
+  echo
+  echo "==================================================================="
+  echo "== [$(date +%H:%M:%S)] $*"
+  echo "==================================================================="
+}
+
+# run_step NAME COMMAND...  (a function or a command; runs under set -e in a subshell)
+run_step() {
+  local name="$1"; shift
+  if [[ " ${SKIP_STEPS:-} " == *" $name "* ]]; then
+    banner "$name: SKIPPED (SKIP_STEPS)"
+    SKIPPED+=("$name")
+    TIMES+=("$(printf 'skipped  %-16s (SKIP_STEPS)' "$name")")
+    return 0
+  fi
+  banner "$name: $*"
+  CURRENT="$name"
+  local t0 rc=0
+  t0=$(date +%s)
+  # The step runs as `test.sh --run-step FN` under timeout(1), which kills the
+  # step's whole process group when STEP_TIMEOUT passes. It runs in the
+  # background so that INT/TERM reach this shell, which passes them on.
+  # timeout(1) leads a new process group (pgid = its pid); after the step, that
+  # group is ended too, so nothing the step started (e.g. a browser left behind
+  # by a failed wasm-bindgen-test-runner) outlives it.
+  timeout --kill-after=60 "$STEP_TIMEOUT" bash "$ROOT/scripts/test.sh" --run-step "$@" &
+  STEP_PID=$!
+  wait "$STEP_PID" || rc=$?
+  kill -TERM -- "-$STEP_PID" 2>/dev/null || true
+  STEP_PID=""
+  local dt=$(($(date +%s) - t0))
+  if ((rc != 0)); then
+    FAILED="$name"
+    if ((rc == 124 || rc == 137)); then
+      echo "!! step '$name' timed out after $(fmt_secs "$dt") (STEP_TIMEOUT=${STEP_TIMEOUT}s): a hung test?" >&2
+    else
+      echo "!! step '$name' failed (exit $rc) after $(fmt_secs "$dt")" >&2
+    fi
+    exit "$rc"
+  fi
+  PASSED+=("$name")
+  TIMES+=("$(printf 'ok       %-16s %s' "$name" "$(fmt_secs "$dt")")")
+  CURRENT=""
+}
+
+skip_step() { # NAME REASON
+  banner "$1: SKIPPED ($2)"
+  SKIPPED+=("$1")
+  TIMES+=("$(printf 'skipped  %-16s (%s)' "$1" "$2")")
+}
+
+# ------------------------------------------------------------------ steps --
+
+do_setup() {
+  bash scripts/setup.sh
+}
+
+do_fmt() { cargo fmt --all --check; }
+do_clippy_host() { cargo clippy --all-targets -- -D warnings; }
+do_clippy_wasm() { cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings; }
+do_test() {
+  cargo test --all-targets
+  cargo test --doc
+}
+do_test_no_default() { cargo test --no-default-features --lib; }
+do_pii_accuracy() { cargo test --release --test pii_accuracy -- --nocapture; }
+
+# wasm-bindgen-test-runner looks for GECKODRIVER before CHROMEDRIVER in the
+# environment, so with both exported the "Chrome" pass would run Firefox again.
+# Unset both and let wasm-pack set the right one per browser from the flags.
+# WASM_BINDGEN_USE_BROWSER=1: test binaries without
+# wasm_bindgen_test_configure!(run_in_browser) run in the browsers too, instead
+# of being skipped as "node.js only".
+# CARGO_PROFILE_DEV_DEBUG=0 (this step only): no DWARF in the wasm test
+# binaries (~1.7 MB instead of ~12-21 MB each, so wasm-bindgen and the browsers
+# load them faster); browser stack traces keep function names (name section).
+# A test that times out makes the runner exit without closing its browser
+# (which keeps spinning); run_step ends such leftovers with the step's process group.
+do_wasm_browsers() {
+  local log rc=0
+  log="$(mktemp "${TMPDIR:-/tmp}/chatseal-wasm-pack-test.XXXXXX")"
+  env -u CHROMEDRIVER -u GECKODRIVER WASM_BINDGEN_USE_BROWSER=1 \
+    CARGO_PROFILE_DEV_DEBUG="${CARGO_PROFILE_DEV_DEBUG:-0}" \
+    wasm-pack --log-level warn test --headless --chrome --firefox \
+    --chromedriver "$CHROMEDRIVER" --geckodriver "$GECKODRIVER" 2>&1 | tee "$log" || rc=$?
+  local chrome firefox
+  chrome=$(grep -c 'Running headless tests in Chrome' "$log" || true)
+  firefox=$(grep -c 'Running headless tests in Firefox' "$log" || true)
+  echo
+  echo ">> wasm test binaries run in Chrome: $chrome, in Firefox: $firefox"
+  if ((rc != 0)); then
+    # shellcheck disable=SC2016
+    if grep -Eq 'timed out|missing field `chunk`|Failed to detect test as having been run' "$log"; then
+      echo "!! a browser test did not finish within WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT}s:" >&2
+      echo "!! a hanging or very slow #[wasm_bindgen_test] (its binary is the last 'Running' line above)" >&2
+    fi
+    return "$rc"
+  fi
+  if ((chrome == 0 || firefox == 0)); then
+    echo "!! expected wasm-bindgen tests to run in both Chrome and Firefox;" >&2
+    echo "!! are there any #[wasm_bindgen_test] tests for wasm32?" >&2
+    return 1
+  fi
+  rm -f "$log"
+}
+
+do_build() { bash scripts/build.sh; }
+
+do_pack() {
+  rm -rf "$PACK_DIR"
+  mkdir -p "$PACK_DIR"
+  (cd pkg && npm pack --pack-destination "$PACK_DIR" --loglevel=warn) | tee "$PACK_DIR/.pack-name"
+  local tarball
+  tarball="$PACK_DIR/$(tail -n1 "$PACK_DIR/.pack-name")"
+  [[ -f "$tarball" ]] || { echo "!! npm pack produced no tarball" >&2; return 1; }
+  echo "$tarball" >"$PACK_DIR/.tarball"
+  printf '{ "name": "chatseal-pack-scratch", "private": true }\n' >"$PACK_DIR/package.json"
+  (cd "$PACK_DIR" && npm install --no-audit --no-fund --loglevel=warn "$tarball")
+  echo ">> tarball contents:"
+  tar -tzf "$tarball" | sed 's/^/   /'
+  # Smoke: ESM import and CommonJS require of the installed package in Node.
+  (cd "$PACK_DIR" && node --input-type=module -e "
+    const m = await import('chatseal');
+    const names = Object.keys(m).filter((k) => k !== 'default');
+    if (!names.length) throw new Error('import(\"chatseal\") has no named exports');
+    console.log('>> import(\"chatseal\") ok:', names.join(', '));
+  ")
+  (cd "$PACK_DIR" && node -e "
+    const m = require('chatseal');
+    if (!Object.keys(m).length) throw new Error('require(\"chatseal\") exports nothing');
+    console.log('>> require(\"chatseal\") ok');
+  ")
+  link_node_modules
+}
+
+link_node_modules() {
+  mkdir -p node_modules/@types
+  ln -sfn "$PACK_DIR/node_modules/chatseal" node_modules/chatseal
+  ln -sfn ../tools/node_modules/playwright-core node_modules/playwright-core
+  ln -sfn ../../tools/node_modules/@types/node node_modules/@types/node
+  echo ">> node_modules/: chatseal -> $PACK_DIR/node_modules/chatseal, playwright-core, @types/node -> tools/"
+}
+
+do_tsc() { tsc -p tests/ts --strict; }
+no_tsconfig() { echo "!! tests/ts exists but has no tsconfig.json" >&2; return 1; }
+
+do_node_tests() {
+  local log
+  log="$(mktemp "${TMPDIR:-/tmp}/chatseal-node-test.XXXXXX")"
+  node --test tests/js/ 2>&1 | tee "$log"
+  # Node 20 runs only files named like *.test.mjs / test-*.js / *_test.js (or in a
+  # test/ folder) when given a directory; zero tests means none matched.
+  if grep -Eq '^# tests 0$' "$log"; then
+    echo "!! node --test ran 0 tests in tests/js/ (name files *.test.mjs / *.test.js)" >&2
+    return 1
+  fi
+  rm -f "$log"
+}
+
+do_page_tests() {
+  bash scripts/sync-www.sh
+  local f n=0
+  for f in tests/page/*.mjs; do
+    [[ -e "$f" ]] || continue
+    n=$((n + 1))
+    echo ">> node $f"
+    node "$f"
+  done
+  ((n > 0)) || { echo "!! tests/page/ has no *.mjs files" >&2; return 1; }
+  echo ">> $n page test file(s) passed"
+}
+
+# ---------------------------------------------------------------- run it --
+
+# shellcheck source=scripts/env.sh
+source "$ROOT/scripts/env.sh"
+
+# One step, as run by run_step: `test.sh --run-step FUNCTION [ARGS...]`.
+if [[ "${1:-}" == --run-step ]]; then
+  shift
+  "$@"
+  exit 0
+fi
+
+STEP_PID=""
+on_signal() {
+  trap - INT TERM
+  if [[ -n "$STEP_PID" ]]; then
+    kill -TERM "$STEP_PID" 2>/dev/null || true # timeout passes it to the step's group
+    wait "$STEP_PID" 2>/dev/null || true
+    kill -TERM -- "-$STEP_PID" 2>/dev/null || true
+  fi
+  FAILED="${CURRENT:-interrupted}"
+  exit 130
+}
+trap on_signal INT TERM
+trap summary EXIT
+
+export CHATSEAL_TARBALL="" # set after the pack step
+
+run_step setup do_setup
+run_step fmt do_fmt
+run_step clippy-host do_clippy_host
+run_step clippy-wasm do_clippy_wasm
+run_step test do_test
+run_step test-no-default do_test_no_default
+if [[ -f tests/pii_accuracy.rs ]]; then
+  run_step pii-accuracy do_pii_accuracy
+else
+  skip_step pii-accuracy "no tests/pii_accuracy.rs"
+fi
+run_step wasm-browsers do_wasm_browsers
+run_step build do_build
+run_step size-budget bash scripts/size-budget.sh
+run_step pack do_pack
+CHATSEAL_TARBALL="$(cat "$PACK_DIR/.tarball" 2>/dev/null || true)"
+export CHATSEAL_TARBALL
+
+if [[ -f tests/ts/tsconfig.json ]]; then
+  run_step tsc do_tsc
+elif [[ -d tests/ts ]]; then
+  run_step tsc no_tsconfig
+else
+  skip_step tsc "no tests/ts/"
+fi
+
+if [[ -d tests/js ]]; then
+  run_step node-tests do_node_tests
+else
+  skip_step node-tests "no tests/js/"
+fi
+
+if [[ -d tests/page ]]; then
+  run_step page-tests do_page_tests
+else
+  skip_step page-tests "no tests/page/"
+fi
