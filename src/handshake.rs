@@ -124,6 +124,9 @@ impl MutualInitiator {
     /// Every check runs before the ephemeral secret is used, so a bad or injected answer leaves
     /// this initiator able to complete with the genuine one.
     pub fn complete(&mut self, answer: &[u8]) -> Result<Session> {
+        if self.pending.is_none() {
+            return Err(Error::State("mutual handshake already completed"));
+        }
         let (session_id, responder_public) = parse_answer(answer)?;
         if session_id != self.session_id {
             return Err(Error::WrongSession);
