@@ -5,8 +5,8 @@
 #   bash scripts/bench.sh              # build, serve, measure in headless Chromium (~6-8 min)
 #   bash scripts/bench.sh --quick      # fewer cold-start runs, 100k-turn long session
 #   bash scripts/bench.sh --variants   # "what we tried": rebuild + measure each build variant
-#                                      # into benches/browser/variants.json (~25 min), then the
-#                                      # full run (BENCHMARKS.md shows the table)
+#                                      # into benches/browser/variants.json (~4 min each;
+#                                      # BENCH_VARIANTS="name;name" for some), then the full run
 #
 # Steps: scripts/setup.sh (unless CHATSEAL_SKIP_SETUP=1); `npm ci` in benches/browser/ (its own
 # npm project: libsodium-wrappers, @noble/*, esbuild) when its lockfile changed; the release
@@ -76,51 +76,47 @@ mkdir -p "$SITE"
 assemble_site
 
 # --- variants ("what we tried") ---------------------------------------------------------
-# name | cargo features | RUSTFLAGS | CARGO_PROFILE_RELEASE_OPT_LEVEL | wasm-opt flags (empty: Cargo.toml's)
+# name | cargo args (features, --config) | RUSTFLAGS | CARGO_PROFILE_RELEASE_OPT_LEVEL | wasm-opt -O level
+# (empty: Cargo.toml's). BENCH_VARIANTS="name;name" runs only those; each result replaces the row
+# of the same name in benches/browser/variants.json, so rows can be re-measured one at a time.
 VARIANTS=(
-  'shipped||||'
+  'as shipped||||'
+  'opt-level z everywhere (before)|||z|'
   'opt-level s|||s|'
-  'opt-level 3, wasm-opt -O3||| 3|-O3'
+  'opt-level 3, wasm-opt -O3|||3|-O3'
+  'opt-level 3, wasm-opt -Oz|||3|'
+  'opt-level 2, wasm-opt -Oz|||2|'
+  'opt-level 3, chatseal crate z, wasm-opt -Oz|--config profile.release.package.chatseal.opt-level="z"||3|'
   'wasm-opt -O3 (opt-level z)||||-O3'
-  'wasm-opt -O4 (opt-level z)||||-O4'
-  'no wasm-opt -Oz passes (strip only)||||-O0'
+  'chatseal crate at opt-level 3 (dependencies z)|--config profile.release.package.chatseal.opt-level=3|||'
   'crypto crates at opt-level 3 (rest z)|--config profile.release.package.chacha20.opt-level=3 --config profile.release.package.poly1305.opt-level=3 --config profile.release.package.curve25519-dalek.opt-level=3|||'
   'x25519-dalek precomputed-tables|--features x25519-dalek/precomputed-tables|||'
   'simd128||-C target-feature=+simd128||'
   'sha2 compact soft backend||--cfg sha2_backend_soft="compact"||'
-  'curve25519-dalek 64-bit backend||--cfg curve25519_dalek_bits="64"||'
 )
 if [[ "$MODE" == variants ]]; then
   VSITE="$SITE/variant"
   VDIR="${CARGO_TARGET_DIR:-/tmp/target-bench}-variants"
-  echo '[' >"$BENCH/variants.json.tmp"
-  first=1
+  [[ -f "$BENCH/variants.json" ]] || echo '[]' >"$BENCH/variants.json"
   for v in "${VARIANTS[@]}"; do
     IFS='|' read -r name feats rflags olevel optflags <<<"$v"
+    if [[ -n "${BENCH_VARIANTS:-}" && ";$BENCH_VARIANTS;" != *";$name;"* ]]; then continue; fi
     log "variant: $name"
     rm -rf "$VSITE"; mkdir -p "$VSITE"
     cp -R "$SITE"/*.html "$SITE"/*.mjs "$SITE/sodium" "$SITE/noble.js" "$VSITE/"
     (
       export CARGO_TARGET_DIR="$VDIR"
       [[ -n "$rflags" ]] && export RUSTFLAGS="$rflags"
-      [[ -n "$olevel" ]] && export CARGO_PROFILE_RELEASE_OPT_LEVEL="${olevel// /}"
+      [[ -n "$olevel" ]] && export CARGO_PROFILE_RELEASE_OPT_LEVEL="$olevel"
       [[ -n "$optflags" ]] && export WASM_OPT_LEVEL="$optflags"
       FEATURES="$feats" PKG_DIR="$VSITE/pkg" bash "$ROOT/scripts/build.sh" >&2
       FEATURES="--no-default-features $feats" PKG_DIR="$VSITE/pkg-crypto" bash "$ROOT/scripts/build.sh" >&2
     )
     node "$BENCH/run.mjs" --site "$VSITE" --variant "$name" --json "$VSITE/result.json" \
-      --build "features=[$feats] RUSTFLAGS=[$rflags] opt-level=[${olevel:-Cargo.toml}] wasm-opt=[${optflags:-Cargo.toml}]"
-    ((first)) || echo ',' >>"$BENCH/variants.json.tmp"
-    first=0
-    node -e '
-      const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-      r.variant = process.argv[2];
-      process.stdout.write(JSON.stringify(r, null, 2));
-    ' "$VSITE/result.json" "$name" >>"$BENCH/variants.json.tmp"
+      --build "cargo args=[$feats] RUSTFLAGS=[$rflags] opt-level=[${olevel:-Cargo.toml}] wasm-opt=[${optflags:-Cargo.toml}]"
+    node "$BENCH/variants.mjs" "$BENCH/variants.json" "$VSITE/result.json" "$name"
   done
-  echo ']' >>"$BENCH/variants.json.tmp"
-  mv "$BENCH/variants.json.tmp" "$BENCH/variants.json"
-  log "wrote benches/browser/variants.json in ${SECONDS}s"
+  log "variants done in ${SECONDS}s (benches/browser/variants.json)"
 fi
 
 # --- the report ------------------------------------------------------------------------

@@ -7,8 +7,9 @@
 #   bash scripts/size-budget.sh                 # pkg/ (default features: with PII)
 #   bash scripts/size-budget.sh /tmp/pkg-crypto crypto   # a --no-default-features build
 #
-# The budgets are the size measured when they were set plus 5 %, since that is below the goals
-# of issue 5 (75 KB with PII, 45 KB crypto-only, wasm + glue), which are not met yet (see
+# The budgets are the size measured when they were set (2025-11-24: PII build wasm 108,991 +
+# glue 8,286 bytes; crypto-only 74,624 + 7,983) plus 5 %, since the goals
+# of issue 5 (75 KB with PII, 45 KB crypto-only, wasm + glue) are not met yet (see
 # BENCHMARKS.md, "Goals"). Lower them whenever the package shrinks; raise them only on purpose,
 # in the same commit as the change that needs it, saying why.
 set -euo pipefail
@@ -19,8 +20,8 @@ FLAVOUR="${2:-pii}"
 
 case "$FLAVOUR" in
   # bytes of gzip -9:  wasm  wasm+glue
-  pii) WASM_BUDGET=88000 TOTAL_BUDGET=97000 GOAL=75000 ;;
-  crypto) WASM_BUDGET=63000 TOTAL_BUDGET=72000 GOAL=45000 ;;
+  pii) WASM_BUDGET=114500 TOTAL_BUDGET=123200 GOAL=75000 ;;
+  crypto) WASM_BUDGET=78400 TOTAL_BUDGET=86800 GOAL=45000 ;;
   *) echo "[size-budget] unknown flavour '$FLAVOUR' (pii or crypto)" >&2; exit 2 ;;
 esac
 

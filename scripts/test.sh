@@ -5,6 +5,8 @@
 #
 # Runs setup, then every step below in order with a banner each; stops at the
 # first failure (non-zero exit) and always prints a summary with elapsed times.
+# Each step runs in its own process group under a time limit (STEP_TIMEOUT);
+# whatever a step leaves running (a browser, a server) is ended with it.
 #   fmt             cargo fmt --all --check
 #   clippy-host     cargo clippy --all-targets -- -D warnings
 #   clippy-wasm     cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
@@ -104,12 +106,12 @@ run_step() {
   CURRENT="$name"
   local t0 rc=0
   t0=$(date +%s)
-  # The step runs as `test.sh --run-step FN` under timeout(1), which kills the
-  # step's whole process group when STEP_TIMEOUT passes. It runs in the
-  # background so that INT/TERM reach this shell, which passes them on.
-  # timeout(1) leads a new process group (pgid = its pid); after the step, that
-  # group is ended too, so nothing the step started (e.g. a browser left behind
-  # by a failed wasm-bindgen-test-runner) outlives it.
+  # The step runs as `test.sh --run-step FN` under timeout(1), which leads a new
+  # process group (pgid = its pid) and kills that group when STEP_TIMEOUT
+  # passes. After the step the group is ended anyway, so nothing the step
+  # started (e.g. a browser that a failed wasm-bindgen-test-runner left
+  # behind) outlives it. It runs in the background so that INT/TERM reach this
+  # shell at once (on_signal passes them on).
   timeout --kill-after=60 "$STEP_TIMEOUT" bash "$ROOT/scripts/test.sh" --run-step "$@" &
   STEP_PID=$!
   wait "$STEP_PID" || rc=$?

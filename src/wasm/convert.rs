@@ -26,6 +26,8 @@ export interface SessionOptions {
    * both ends use the new epoch: their turns can then never be opened again, by anyone.
    */
   keepOldEpochs?: boolean;
+  /** How `sealText(..., { mask: true })` and `maskText` mask each category (pii builds). Kept in the state blob. */
+  maskPolicy?: MaskPolicy;
 }
 
 /** Options for `Session.importState`. */
@@ -44,7 +46,17 @@ export interface SealOptions {
    * use `hashedId()` for user ids. Labels are sealed sorted by key.
    */
   labels?: Record<string, string>;
+  /**
+   * Mask personal data locally before sealing (pii builds): `true` uses the session's policy
+   * (`maskPolicy` in `SessionOptions`, default: numbered placeholders for every category), an
+   * object overrides it for this turn. The envelope's metadata then carries the counts per
+   * category; the originals behind numbered placeholders stay in the session (`restore`).
+   */
+  mask?: boolean | MaskPolicy;
 }
+
+/** How each category is masked; categories left out are numbered. "partial" is for cards only. */
+export type MaskPolicy = Partial<Record<PiiCategory, "numbered" | "type" | "partial" | "keep">>;
 "#;
 
 #[derive(Deserialize, Default)]
@@ -53,6 +65,7 @@ struct SessionOptionsArg {
     time_granularity: Option<u32>,
     rekey_every_turns: Option<u32>,
     keep_old_epochs: Option<bool>,
+    mask_policy: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -66,6 +79,22 @@ struct ImportOptionsArg {
 struct SealOptionsArg {
     role: Option<Role>,
     labels: Option<BTreeMap<String, String>>,
+    mask: Option<MaskArg>,
+}
+
+/// `mask: true | false | { category: mode }`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum MaskArg {
+    Flag(bool),
+    Policy(#[cfg_attr(not(feature = "pii"), allow(dead_code))] BTreeMap<String, String>),
+}
+
+/// A mask policy from `{ category: mode }` names.
+#[cfg(feature = "pii")]
+pub(crate) fn mask_policy(names: &BTreeMap<String, String>) -> Result<crate::pii::MaskPolicy> {
+    let pairs: Vec<(&str, &str)> = names.iter().map(|(c, m)| (c.as_str(), m.as_str())).collect();
+    crate::pii::MaskPolicy::from_names(&pairs)
 }
 
 /// An optional options object with only the `fields` named; anything else (a misspelt field, a
@@ -80,14 +109,24 @@ fn options<T: DeserializeOwned + Default>(
     if !js_sys::Object::keys(&object).iter().all(known) {
         return Err(Error::InvalidInput(what));
     }
-    serde_wasm_bindgen::from_value(object.into()).map_err(|_| Error::InvalidInput(what))
+    super::bridge::from_js(object.into()).map_err(|_| Error::InvalidInput(what))
 }
 
 /// `SessionOptions` from JS; the granularity is checked now rather than at the first seal.
 pub(crate) fn session_options(value: Option<js_sys::Object>) -> Result<SessionOptions> {
-    let fields = ["timeGranularity", "rekeyEveryTurns", "keepOldEpochs"];
+    let fields = ["timeGranularity", "rekeyEveryTurns", "keepOldEpochs", "maskPolicy"];
     let arg: SessionOptionsArg = options(value, &fields, "session options")?;
     let mut out = SessionOptions::default();
+    if let Some(names) = &arg.mask_policy {
+        #[cfg(feature = "pii")]
+        {
+            out.mask_policy = mask_policy(names)?;
+        }
+        #[cfg(not(feature = "pii"))]
+        if !names.is_empty() {
+            return Err(Error::InvalidInput("maskPolicy needs a build with the pii feature"));
+        }
+    }
     if let Some(granularity) = arg.time_granularity {
         Metadata::new(Role::System, 0, granularity)?;
         out.time_granularity = granularity;
@@ -103,9 +142,30 @@ pub(crate) fn import_options(value: Option<js_sys::Object>) -> Result<ImportOpti
     Ok(ImportOptions { min_generation: arg.min_generation.unwrap_or(0), ..ImportOptions::default() })
 }
 
-/// The metadata of a turn sealed now by `session`, from JS `SealOptions`.
-pub(crate) fn seal_metadata(session: &crate::Session, value: Option<js_sys::Object>) -> Result<Metadata> {
-    let arg: SealOptionsArg = options(value, &["role", "labels"], "seal options")?;
+/// How a turn is masked.
+pub(crate) enum Masking {
+    /// Not at all.
+    Off,
+    /// With the session's policy.
+    #[cfg(feature = "pii")]
+    SessionPolicy,
+    /// With a policy for this turn.
+    #[cfg(feature = "pii")]
+    Policy(crate::pii::MaskPolicy),
+}
+
+/// The metadata and masking choice of a turn sealed now by `session`, from JS `SealOptions`.
+pub(crate) fn seal_options(session: &crate::Session, value: Option<js_sys::Object>) -> Result<(Metadata, Masking)> {
+    let arg: SealOptionsArg = options(value, &["role", "labels", "mask"], "seal options")?;
+    let masking = match &arg.mask {
+        None | Some(MaskArg::Flag(false)) => Masking::Off,
+        #[cfg(feature = "pii")]
+        Some(MaskArg::Flag(true)) => Masking::SessionPolicy,
+        #[cfg(feature = "pii")]
+        Some(MaskArg::Policy(names)) => Masking::Policy(mask_policy(names)?),
+        #[cfg(not(feature = "pii"))]
+        Some(_) => return Err(Error::InvalidInput("mask needs a build with the pii feature")),
+    };
     let default_role = match session.side() {
         Side::Initiator => Role::Visitor,
         Side::Responder => Role::Assistant,
@@ -114,7 +174,7 @@ pub(crate) fn seal_metadata(session: &crate::Session, value: Option<js_sys::Obje
     for (key, value) in arg.labels.unwrap_or_default() {
         metadata.labels.push(Label::new(&key, &value)?);
     }
-    Ok(metadata)
+    Ok((metadata, masking))
 }
 
 /// The browser's or Node's clock in whole Unix seconds (0 before 1970).

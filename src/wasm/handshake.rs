@@ -5,7 +5,7 @@ use super::convert::{key_id, secret_bytes, session_options};
 use super::error::JsResult;
 use super::session::Session;
 use super::view::{accepted, check_envelope, hex};
-use crate::{Error, ServiceKeyPair, ServicePublicKey};
+use crate::{ServiceKeyPair, ServicePublicKey};
 use wasm_bindgen::prelude::*;
 
 /// The key id (16 hex digits) of a service public key, as envelopes carry it.

@@ -11,6 +11,7 @@
 //!   honest sessions) makes the call fail with `limit_exceeded` before anything changes.
 //! * No secret key ever crosses into JS: service secrets go in (`importKey`) but never come out.
 
+mod bridge;
 mod convert;
 mod envelope;
 mod error;
@@ -27,6 +28,16 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen]
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
+}
+
+/// Bytes of WebAssembly linear memory this module holds now (`memory.buffer.byteLength`). It only
+/// ever grows (in 64 KiB pages): `free()` makes room for later objects but does not shrink it.
+/// For measuring, e.g. memory per live session.
+#[wasm_bindgen(js_name = wasmMemoryBytes)]
+pub fn wasm_memory_bytes() -> f64 {
+    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+    let buffer: js_sys::ArrayBuffer = memory.buffer().unchecked_into();
+    f64::from(buffer.byte_length())
 }
 
 /// A pseudonymous id for a label value (base64url of 16 bytes) to use in labels: with a salt the

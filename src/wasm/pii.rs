@@ -16,6 +16,12 @@ export interface PiiFinding {
   start: number;
   end: number;
 }
+
+/** `Session.maskText` result: the masked text and what was found (offsets into the original). */
+export interface MaskedText {
+  text: string;
+  findings: PiiFinding[];
+}
 "#;
 
 #[derive(Serialize)]
@@ -25,17 +31,31 @@ struct FindingView {
     end: usize,
 }
 
+#[derive(Serialize)]
+struct MaskedView<'a> {
+    text: &'a str,
+    findings: Vec<FindingView>,
+}
+
+fn finding_views(text: &str, findings: &[crate::pii::Finding]) -> Vec<FindingView> {
+    let offsets = crate::pii::utf16_offsets(text, findings);
+    findings
+        .iter()
+        .zip(offsets)
+        .map(|(f, (start, end))| FindingView { category: f.category.name(), start, end })
+        .collect()
+}
+
+/// A `MaskedText` object for `original` masked as `masked`.
+pub(crate) fn masked_view(original: &str, masked: &crate::pii::Masked) -> crate::Result<JsValue> {
+    to_js(&MaskedView { text: &masked.text, findings: finding_views(original, &masked.findings) })
+}
+
 /// Finds personal data in `text` locally (nothing leaves the page): findings sorted by start,
 /// never overlapping. Texts above 4 MiB fail with `limit_exceeded`.
 #[wasm_bindgen(js_name = scanPii, unchecked_return_type = "PiiFinding[]")]
 pub fn scan_pii(text: &js_sys::JsString) -> JsResult<JsValue> {
     let text = secret_text(text);
     let findings = crate::pii::scan(&text)?;
-    let offsets = crate::pii::utf16_offsets(&text, &findings);
-    let views: Vec<FindingView> = findings
-        .iter()
-        .zip(offsets)
-        .map(|(f, (start, end))| FindingView { category: f.category.name(), start, end })
-        .collect();
-    Ok(to_js(&views)?)
+    Ok(to_js(&finding_views(&text, &findings))?)
 }

@@ -1,7 +1,9 @@
 //! `Session`: one end of an agreed session: seal turns, open the peer's, rekey, re-open history,
 //! persist as a sealed state blob, forget.
 
-use super::convert::{import_options, kek, now_unix, seal_metadata, secret_bytes, secret_text, session_options};
+use super::convert::{
+    import_options, kek, now_unix, seal_options, secret_bytes, secret_text, session_options, Masking,
+};
 use super::error::JsResult;
 use super::view::{check_envelope, deletion_record, exact, hex, opened};
 use crate::{Error, Mode, Result, ServicePublicKey};
@@ -46,7 +48,8 @@ impl Session {
         Ok(crate::Session::initiate_pinned(&service, session_options(options)?)?.into())
     }
 
-    /// Seals a text turn into an envelope (the bytes to send and store).
+    /// Seals a text turn into an envelope (the bytes to send and store). With `mask`, personal
+    /// data is masked locally first and the metadata carries the counts per category.
     #[wasm_bindgen(js_name = sealText)]
     pub fn seal_text(
         &mut self,
@@ -54,19 +57,46 @@ impl Session {
         #[wasm_bindgen(unchecked_optional_param_type = "SealOptions")] options: Option<js_sys::Object>,
     ) -> JsResult<Vec<u8>> {
         let session = self.live_mut()?;
-        let metadata = seal_metadata(session, options)?;
-        Ok(session.seal(secret_text(text).as_bytes(), &metadata)?)
+        let (metadata, masking) = seal_options(session, options)?;
+        let text = secret_text(text);
+        Ok(match masking {
+            Masking::Off => session.seal(text.as_bytes(), &metadata)?,
+            #[cfg(feature = "pii")]
+            Masking::SessionPolicy => session.seal_masked(&text, &metadata)?.0,
+            #[cfg(feature = "pii")]
+            Masking::Policy(policy) => session.seal_masked_with(&text, &metadata, &policy)?.0,
+        })
     }
 
-    /// Seals a binary turn into an envelope.
+    /// Seals a binary turn into an envelope (`mask` applies to text turns only).
     pub fn seal(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: &js_sys::Uint8Array,
         #[wasm_bindgen(unchecked_optional_param_type = "SealOptions")] options: Option<js_sys::Object>,
     ) -> JsResult<Vec<u8>> {
         let session = self.live_mut()?;
-        let metadata = seal_metadata(session, options)?;
+        let (metadata, masking) = seal_options(session, options)?;
+        if !matches!(masking, Masking::Off) {
+            return Err(Error::InvalidInput("mask applies to sealText").into());
+        }
         Ok(session.seal(&secret_bytes(bytes), &metadata)?)
+    }
+
+    /// Masks `text` with the session's policy without sealing (to show what will be sent).
+    /// Numbered placeholders are registered as a masked seal would.
+    #[cfg(feature = "pii")]
+    #[wasm_bindgen(js_name = maskText, unchecked_return_type = "MaskedText")]
+    pub fn mask_text(&mut self, text: &js_sys::JsString) -> JsResult<JsValue> {
+        let text = secret_text(text);
+        let masked = self.live_mut()?.mask(&text)?;
+        Ok(super::pii::masked_view(&text, &masked)?)
+    }
+
+    /// Fills this session's numbered placeholders (`[EMAIL_1]`) in `text` back in with the
+    /// originals, locally. Unknown placeholders stay as they are.
+    #[cfg(feature = "pii")]
+    pub fn restore(&self, text: &js_sys::JsString) -> JsResult<String> {
+        Ok(self.live()?.restore(&secret_text(text)))
     }
 
     /// Opens an envelope from the peer. On any failure the session is exactly as before, so the

@@ -416,3 +416,36 @@ fn pii_findings_index_js_strings() {
         0
     );
 }
+
+#[cfg(feature = "pii")]
+#[wasm_bindgen_test]
+fn masked_sealing_through_the_js_api() {
+    let mut keyring = ServiceKeyring::new();
+    let public_key = keyring.generate_key().unwrap();
+    let session_options = options(r#"{"maskPolicy":{"card":"partial"}}"#);
+    let mut visitor = Session::initiate_pinned(&public_key, session_options).unwrap();
+    let text = "I'm ann@example.org, card 4111 1111 1111 1111 😀";
+    let first = visitor.seal_text(&JsString::from(text), options(r#"{"mask":true}"#)).unwrap();
+    let info = inspect(&first).unwrap();
+    assert_eq!((number(&info, "metadata.pii.email"), number(&info, "metadata.pii.card")), (1.0, 1.0));
+    let (mut service, turn) = accepted(keyring.accept(&first, None).unwrap());
+    let seen = string(&turn, "text");
+    assert!(seen.contains("[EMAIL_1]") && !seen.contains("ann@") && !seen.contains("4111"), "{seen}");
+    assert!(seen.contains("1111"), "partial card keeps the last four: {seen}");
+
+    // A per-turn policy overrides the session's; `maskText` previews with the same vault.
+    let typed = visitor.seal_text(&JsString::from("ann@example.org"), options(r#"{"mask":{"email":"type"}}"#));
+    assert_eq!(string(&service.open(&typed.unwrap()).unwrap(), "text"), "[EMAIL]");
+    let preview = visitor.mask_text(&JsString::from("again ann@example.org")).unwrap();
+    assert_eq!(string(&preview, "text"), "again [EMAIL_1]");
+    assert_eq!(number(&get(&preview, "findings"), "0.start"), 6.0);
+
+    let reply = service.seal_text(&JsString::from("Sent to [EMAIL_1]."), None).unwrap();
+    let opened = visitor.open(&reply).unwrap();
+    assert_eq!(visitor.restore(&JsString::from(string(&opened, "text"))).unwrap(), "Sent to ann@example.org.");
+    assert_eq!(
+        code(visitor.seal_text(&JsString::from("x"), options(r#"{"mask":{"email":"partial"}}"#))),
+        "invalid_input"
+    );
+    assert_eq!(code(visitor.seal(&Uint8Array::from(&b"x"[..]), options(r#"{"mask":true}"#))), "invalid_input");
+}

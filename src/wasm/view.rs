@@ -3,7 +3,7 @@
 
 use super::error::JsResult;
 use crate::{Chain, DeletionRecord, Error, Header, Hello, Inspection, Label, Metadata, Mode, Opened, Order};
-use crate::{PiiCategory, PiiCounts, Rekey, Result, Role, Side};
+use crate::{PiiCategory, PiiCounts, Rekey, Result, Role};
 use serde::{Serialize, Serializer};
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
@@ -136,9 +136,15 @@ pub(crate) fn exact(n: u64, what: &'static str) -> Result<u64> {
     }
 }
 
-/// Lower-case hex.
+/// Lower-case hex (arithmetic per nibble: no `format!` machinery per byte).
 pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    let digit = |n: u8| char::from(if n < 10 { b'0' + n } else { b'a' - 10 + n });
+    let mut out = String::with_capacity(2 * bytes.len());
+    for &b in bytes {
+        out.push(digit(b >> 4));
+        out.push(digit(b & 15));
+    }
+    out
 }
 
 #[derive(Serialize)]
@@ -283,11 +289,9 @@ struct DeletionRecordView<'a> {
     digest: String,
 }
 
-/// Serializes with maps as plain objects and `None` as `null`.
+/// Serializes with maps as plain objects and `None` as `null` (see `bridge`).
 pub(crate) fn to_js<T: Serialize>(value: &T) -> Result<JsValue> {
-    let serializer =
-        serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true).serialize_missing_as_null(true);
-    value.serialize(&serializer).map_err(|_| Error::State("value not representable in JavaScript"))
+    super::bridge::to_js(value).map_err(|_| Error::State("value not representable in JavaScript"))
 }
 
 /// An `Inspection` object.
