@@ -150,6 +150,11 @@ do_clippy_wasm() { cargo clippy --lib --target wasm32-unknown-unknown -- -D warn
 do_test() {
   cargo test --all-targets
   cargo test --doc
+  # The vector files again with their case counts shown (about a second).
+  echo ">> vector cases run:"
+  cargo test --quiet --test 'primitives_*' --test vectors_chatseal -- --nocapture 2>&1 |
+    grep -oE '(wycheproof [a-z0-9_]+\.json: [0-9]+ cases.*|chatseal vectors: .*)' ||
+    { echo "!! no vector counts printed" >&2; return 1; }
 }
 do_test_no_default() { cargo test --no-default-features --lib; }
 do_pii_accuracy() { cargo test --release --test pii_accuracy -- --nocapture; }

@@ -3,6 +3,10 @@
 //! A sequence number is accepted when it is new and greater than `highest − 64`. For each accepted
 //! number the window keeps 8-byte fingerprints of its own link and of the `prev` it claimed, so a
 //! late arrival can still be checked against both neighbours. 1 KiB per session.
+//!
+//! Slot `s mod 64` belongs to `s` whenever `s` is inside the window and marked seen: any other
+//! number with the same residue is at least 64 away, so it cannot have been accepted while `s`
+//! was in the window. The slot therefore needs no copy of its sequence number.
 
 use crate::error::{Error, Result};
 use crate::kdf::truncate;
@@ -40,7 +44,6 @@ pub enum Chain {
 
 #[derive(Clone, Copy, Default)]
 struct Slot {
-    seq: u64,
     link: [u8; 8],
     prev: [u8; 8],
 }
@@ -65,7 +68,7 @@ impl ReplayWindow {
     }
 
     fn slot(&self, seq: u64) -> Option<&Slot> {
-        self.slots.get((seq % WINDOW) as usize).filter(|s| s.seq == seq && self.was_seen(seq))
+        self.slots.get((seq % WINDOW) as usize).filter(|_| self.was_seen(seq))
     }
 
     /// Refuses replays and turns too old to tell apart from replays. Changes nothing.
@@ -115,7 +118,7 @@ impl ReplayWindow {
             }
         }
         if let Some(slot) = self.slots.get_mut((seq % WINDOW) as usize) {
-            *slot = Slot { seq, link: truncate(*link), prev: truncate(*prev) };
+            *slot = Slot { link: truncate(*link), prev: truncate(*prev) };
         }
     }
 
@@ -125,7 +128,6 @@ impl ReplayWindow {
         out.extend_from_slice(&self.highest.unwrap_or(0).to_be_bytes());
         out.extend_from_slice(&self.seen.to_be_bytes());
         for slot in &self.slots {
-            out.extend_from_slice(&slot.seq.to_be_bytes());
             out.extend_from_slice(&slot.link);
             out.extend_from_slice(&slot.prev);
         }
@@ -142,7 +144,7 @@ impl ReplayWindow {
         };
         w.seen = r.u64()?;
         for slot in &mut w.slots {
-            *slot = Slot { seq: r.u64()?, link: r.array()?, prev: r.array()? };
+            *slot = Slot { link: r.array()?, prev: r.array()? };
         }
         Ok(w)
     }
