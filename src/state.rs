@@ -12,14 +12,13 @@ use crate::primitives::{xchacha_open, xchacha_seal_detached, KEY_LEN, XNONCE_LEN
 use crate::reader::Reader;
 use crate::session::{Parts, RekeyPolicy, RekeyState, Session, Side};
 use crate::window::ReplayWindow;
-use crate::wire::{Hello, Mode, SessionId, KEY_ID_LEN, MAGIC, SUITE, VERSION};
+use crate::wire::{prelude, Hello, Kind, Mode, SessionId, KEY_ID_LEN, MAGIC, SUITE, VERSION};
 #[cfg(feature = "pii")]
 use crate::PiiCategory;
 use zeroize::Zeroizing;
 
-const KIND_STATE: u8 = 0x20;
 const STATE_FORMAT: u8 = 1;
-const PRELUDE: [u8; 5] = [MAGIC[0], MAGIC[1], VERSION, SUITE, KIND_STATE];
+const PRELUDE: [u8; 5] = [MAGIC[0], MAGIC[1], VERSION, SUITE, Kind::State as u8];
 /// Largest state blob accepted (many epochs and a full vault fit well below).
 pub const MAX_STATE_BLOB: usize = 4 * 1024 * 1024;
 
@@ -52,16 +51,7 @@ fn open_blob(kek: &[u8; KEY_LEN], blob: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
         return Err(Error::LimitExceeded("state blob larger than 4 MiB"));
     }
     let mut r = Reader::new(blob, "state blob");
-    if r.array::<2>()? != MAGIC {
-        return Err(Error::Malformed("magic"));
-    }
-    if r.u8()? != VERSION {
-        return Err(Error::UnsupportedVersion);
-    }
-    if r.u8()? != SUITE {
-        return Err(Error::UnsupportedSuite);
-    }
-    if r.u8()? != KIND_STATE {
+    if prelude(&mut r)? != Kind::State {
         return Err(Error::Malformed("not a state blob"));
     }
     let nonce = r.array()?;

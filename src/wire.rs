@@ -41,6 +41,7 @@ pub(crate) enum Kind {
     TurnWithRekeyAnswer = 4,
     Offer = 0x10,
     Answer = 0x11,
+    State = 0x20,
 }
 
 /// How the session keys were agreed.
@@ -159,7 +160,8 @@ pub(crate) struct Envelope<'a> {
     pub ciphertext: &'a [u8],
 }
 
-fn prelude(r: &mut Reader<'_>) -> Result<Kind> {
+/// Reads and checks the common prelude (`SPEC.md` § 3): magic, version, suite, kind.
+pub(crate) fn prelude(r: &mut Reader<'_>) -> Result<Kind> {
     if r.array::<2>()? != MAGIC {
         return Err(Error::Malformed("magic"));
     }
@@ -176,11 +178,13 @@ fn prelude(r: &mut Reader<'_>) -> Result<Kind> {
         4 => Kind::TurnWithRekeyAnswer,
         0x10 => Kind::Offer,
         0x11 => Kind::Answer,
+        0x20 => Kind::State,
         _ => return Err(Error::Malformed("kind")),
     })
 }
 
-fn write_prelude(out: &mut Vec<u8>, kind: Kind) {
+/// Writes the common prelude for `kind`.
+pub(crate) fn write_prelude(out: &mut Vec<u8>, kind: Kind) {
     out.extend_from_slice(&MAGIC);
     out.extend_from_slice(&[VERSION, SUITE, kind as u8]);
 }
@@ -203,7 +207,7 @@ impl<'a> Envelope<'a> {
             ),
             Kind::TurnWithRekeyOffer => (None, Some(Rekey::Offer(r.array()?))),
             Kind::TurnWithRekeyAnswer => (None, Some(Rekey::Answer(r.array()?))),
-            Kind::Offer | Kind::Answer => return Err(Error::Malformed("not an envelope")),
+            Kind::Offer | Kind::Answer | Kind::State => return Err(Error::Malformed("not an envelope")),
         };
         // An answer is always sealed in the epoch it created, so never in epoch 0.
         if matches!(rekey, Some(Rekey::Answer(_))) && header.epoch == 0 {
