@@ -165,6 +165,7 @@ impl fmt::Debug for Session {
 /// State changes an open will make once it has authenticated.
 struct OpenPlan {
     opened: Opened,
+    link: [u8; LINK_LEN],
     new_epoch: Option<(EpochKeys, Zeroizing<[u8; KEY_LEN]>, RekeyState)>,
     acknowledged: bool,
 }
@@ -402,13 +403,14 @@ impl Session {
             }
         }
         let acknowledged = matches!(self.p.rekey, RekeyState::Answered { .. }) && header.epoch == newest;
-        let (order, chain) = self.p.window.judge(header.seq, &header.prev, &env.link());
+        let link = env.link();
+        let (order, chain) = self.p.window.judge(header.seq, &header.prev, &link);
         let opened = Opened { plaintext, metadata: env.metadata.clone(), header: header.clone(), order, chain };
-        Ok(OpenPlan { opened, new_epoch, acknowledged })
+        Ok(OpenPlan { opened, link, new_epoch, acknowledged })
     }
 
     fn commit_open(&mut self, env: &Envelope<'_>, plan: OpenPlan) -> Opened {
-        self.p.window.accept(env.header.seq, &env.header.prev, &env.link());
+        self.p.window.accept(env.header.seq, &env.header.prev, &plan.link);
         if plan.acknowledged {
             self.p.rekey = RekeyState::Idle;
             self.drop_old_epochs();

@@ -317,6 +317,14 @@ pub struct Inspection {
     pub link: [u8; LINK_LEN],
 }
 
+/// The header and metadata of an envelope, structure checked, without computing its link: what
+/// the JS binding checks before an open (numbers a JS number cannot hold).
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn header_and_metadata(envelope: &[u8]) -> Result<(Header, Metadata)> {
+    let env = Envelope::parse(envelope)?;
+    Ok((env.header, env.metadata))
+}
+
 /// Validates an envelope's structure and returns its header and metadata, without keys.
 /// Authenticity is not checked here: only a key holder can do that.
 pub fn inspect(envelope: &[u8]) -> Result<Inspection> {

@@ -123,8 +123,8 @@ fn check_exact(header: &Header, metadata: &Metadata) -> Result<()> {
 
 /// [`check_exact`] for the envelope about to be opened, before the open can change any state.
 pub(crate) fn check_envelope(envelope: &[u8]) -> Result<()> {
-    let inspection = crate::inspect(envelope)?;
-    check_exact(&inspection.header, &inspection.metadata)
+    let (header, metadata) = crate::wire::header_and_metadata(envelope)?;
+    check_exact(&header, &metadata)
 }
 
 /// `n` if a JS number holds it exactly, else `LimitExceeded(what)`.
