@@ -119,49 +119,28 @@ impl Compound {
     }
 }
 
-impl ser::SerializeSeq for Compound {
-    type Ok = JsValue;
-    type Error = Unrepresentable;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.push(value)
-    }
-    fn end(self) -> Result<JsValue> {
-        Ok(self.target)
-    }
+/// The sequence-like serde traits all append to the array being built.
+macro_rules! sequence_like {
+    ($($trait:ident :: $method:ident),*) => {$(
+        impl ser::$trait for Compound {
+            type Ok = JsValue;
+            type Error = Unrepresentable;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+                self.push(value)
+            }
+            fn end(self) -> Result<JsValue> {
+                Ok(self.target)
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for Compound {
-    type Ok = JsValue;
-    type Error = Unrepresentable;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.push(value)
-    }
-    fn end(self) -> Result<JsValue> {
-        Ok(self.target)
-    }
-}
-
-impl ser::SerializeTupleStruct for Compound {
-    type Ok = JsValue;
-    type Error = Unrepresentable;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.push(value)
-    }
-    fn end(self) -> Result<JsValue> {
-        Ok(self.target)
-    }
-}
-
-impl ser::SerializeTupleVariant for Compound {
-    type Ok = JsValue;
-    type Error = Unrepresentable;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.push(value)
-    }
-    fn end(self) -> Result<JsValue> {
-        Ok(self.target)
-    }
-}
+sequence_like!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 impl ser::SerializeMap for Compound {
     type Ok = JsValue;
