@@ -9,8 +9,6 @@ mod kdf;
 mod keys;
 mod metadata;
 mod padding;
-#[cfg(feature = "pii")]
-pub mod pii;
 #[cfg(feature = "test-vectors")]
 #[doc(hidden)]
 pub mod primitives;
@@ -39,5 +37,3 @@ pub use wire::{
     KEY_ID_LEN, LINK_LEN, MAX_ENVELOPE, MAX_METADATA, SESSION_ID_LEN, SUITE, VERSION,
 };
 
-#[cfg(target_arch = "wasm32")]
-mod wasm;

@@ -57,9 +57,6 @@ pub struct SessionOptions {
     pub time_granularity: u32,
     /// Rekeying policy.
     pub rekey: RekeyPolicy,
-    /// How [`Session::seal_masked`] masks each PII category (default: numbered placeholders).
-    #[cfg(feature = "pii")]
-    pub mask_policy: crate::pii::MaskPolicy,
     /// Randomness for ephemeral keys, session ids and nonces (default: the OS).
     pub entropy: Entropy,
 }
@@ -69,8 +66,6 @@ impl Default for SessionOptions {
         SessionOptions {
             time_granularity: 60,
             rekey: RekeyPolicy::default(),
-            #[cfg(feature = "pii")]
-            mask_policy: crate::pii::MaskPolicy::default(),
             entropy: Entropy::os(),
         }
     }
@@ -134,12 +129,6 @@ pub(crate) struct Parts {
     pub window: ReplayWindow,
     pub time_granularity: u32,
     pub generation: u64,
-    /// Originals behind numbered PII placeholders, for local restore.
-    #[cfg(feature = "pii")]
-    pub vault: crate::pii::Vault,
-    /// The session's masking policy.
-    #[cfg(feature = "pii")]
-    pub mask_policy: crate::pii::MaskPolicy,
 }
 
 /// One end of an agreed session. Secrets are zeroized on drop; `Debug` shows no key bytes.
@@ -199,10 +188,6 @@ impl Session {
             window: ReplayWindow::new(),
             time_granularity: options.time_granularity,
             generation: 0,
-            #[cfg(feature = "pii")]
-            vault: crate::pii::Vault::new(),
-            #[cfg(feature = "pii")]
-            mask_policy: options.mask_policy,
         };
         Session { p, entropy: options.entropy }
     }
@@ -491,8 +476,6 @@ impl Session {
         let options = SessionOptions {
             time_granularity: p.time_granularity,
             rekey: p.policy,
-            #[cfg(feature = "pii")]
-            mask_policy: p.mask_policy,
             entropy,
         };
         let root = core::mem::replace(&mut p.root, Zeroizing::new([0; KEY_LEN]));
@@ -510,69 +493,6 @@ impl Session {
 
     pub(crate) fn entropy(&mut self) -> &mut Entropy {
         &mut self.entropy
-    }
-
-    /// Masks personal data in `text` per the session's policy, records the per-category counts
-    /// in the metadata, and seals the masked text. Numbered placeholders (`[EMAIL_1]`) stay stable
-    /// for the whole session; their originals stay in this session (and its state blob) only.
-    /// Returns the envelope and the masking result (findings as byte offsets into `text`).
-    #[cfg(feature = "pii")]
-    pub fn seal_masked(&mut self, text: &str, metadata: &Metadata) -> Result<(Vec<u8>, crate::pii::Masked)> {
-        let policy = self.p.mask_policy;
-        self.seal_masked_with(text, metadata, &policy)
-    }
-
-    /// [`Session::seal_masked`] with a policy for this turn only.
-    #[cfg(feature = "pii")]
-    pub fn seal_masked_with(
-        &mut self,
-        text: &str,
-        metadata: &Metadata,
-        policy: &crate::pii::MaskPolicy,
-    ) -> Result<(Vec<u8>, crate::pii::Masked)> {
-        // Refuse what `seal` would refuse before the vault learns anything new.
-        if self.p.send_seq == u64::MAX {
-            return Err(Error::CounterExhausted);
-        }
-        metadata.validate()?;
-        let masked = self.p.vault.mask(text, policy)?;
-        let mut metadata = metadata.clone();
-        metadata.pii = masked.counts;
-        let envelope = self.seal(masked.text.as_bytes(), &metadata)?;
-        Ok((envelope, masked))
-    }
-
-    /// Puts the originals back into text holding this session's numbered placeholders (e.g. a
-    /// reply that says `[EMAIL_1]`). Unknown placeholders stay as they are. Local only.
-    #[cfg(feature = "pii")]
-    pub fn restore(&self, text: &str) -> String {
-        self.p.vault.restore(text)
-    }
-
-    /// Masks `text` with the session's policy and vault without sealing (e.g. to show the
-    /// visitor what will be sent). Registers new numbered placeholders like a masked seal would.
-    #[cfg(feature = "pii")]
-    pub fn mask(&mut self, text: &str) -> Result<crate::pii::Masked> {
-        let policy = self.p.mask_policy;
-        self.p.vault.mask(text, &policy)
-    }
-
-    /// The session's masking policy.
-    #[cfg(feature = "pii")]
-    pub fn mask_policy(&self) -> &crate::pii::MaskPolicy {
-        &self.p.mask_policy
-    }
-
-    /// Replaces the session's masking policy.
-    #[cfg(feature = "pii")]
-    pub fn set_mask_policy(&mut self, policy: crate::pii::MaskPolicy) {
-        self.p.mask_policy = policy;
-    }
-
-    /// How many original values the session's PII vault holds.
-    #[cfg(feature = "pii")]
-    pub fn vault_len(&self) -> usize {
-        self.p.vault.len()
     }
 
     #[cfg(feature = "test-vectors")]

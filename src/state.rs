@@ -13,8 +13,6 @@ use crate::reader::Reader;
 use crate::session::{Parts, RekeyPolicy, RekeyState, Session, Side};
 use crate::window::ReplayWindow;
 use crate::wire::{prelude, Hello, Kind, Mode, SessionId, KEY_ID_LEN, MAGIC, SUITE, VERSION};
-#[cfg(feature = "pii")]
-use crate::PiiCategory;
 use zeroize::Zeroizing;
 
 const STATE_FORMAT: u8 = 1;
@@ -109,9 +107,6 @@ impl Session {
             key_id: p.key_id,
             epochs_deleted: epochs,
             keys_deleted: 2 * p.epochs.len() + 1 + usize::from(matches!(p.rekey, RekeyState::Offered(_))),
-            #[cfg(feature = "pii")]
-            pii_values_deleted: p.vault.len(),
-            #[cfg(not(feature = "pii"))]
             pii_values_deleted: 0,
             deleted_at: now_unix,
             residual,
@@ -206,41 +201,8 @@ fn encode(p: &Parts) -> Zeroizing<Vec<u8>> {
         o.extend_from_slice(&e.i2r);
         o.extend_from_slice(&e.r2i);
     }
-    #[cfg(feature = "pii")]
-    {
-        let vault = p.vault.to_bytes();
-        o.extend_from_slice(&((PII_POLICY_LEN + vault.len()) as u32).to_be_bytes());
-        o.extend(PiiCategory::ALL.iter().map(|&c| mask_mode_id(p.mask_policy.mode(c))));
-        o.extend_from_slice(&vault);
-    }
-    #[cfg(not(feature = "pii"))]
     o.extend_from_slice(&0u32.to_be_bytes());
     o
-}
-
-/// The PII section starts with one mode byte per category.
-#[cfg(feature = "pii")]
-const PII_POLICY_LEN: usize = 7;
-
-#[cfg(feature = "pii")]
-fn mask_mode_id(mode: crate::pii::MaskMode) -> u8 {
-    crate::pii::MaskMode::ALL.iter().position(|&m| m == mode).unwrap_or(0) as u8
-}
-
-/// The PII section: policy and vault; empty means a session that never had one.
-#[cfg(feature = "pii")]
-fn decode_pii(section: &[u8]) -> Result<(crate::pii::MaskPolicy, crate::pii::Vault)> {
-    use crate::pii::{MaskMode, MaskPolicy, Vault};
-    if section.is_empty() {
-        return Ok((MaskPolicy::default(), Vault::new()));
-    }
-    let (modes, vault) = section.split_at_checked(PII_POLICY_LEN).ok_or(Error::Malformed("state"))?;
-    let mut policy = MaskPolicy::default();
-    for (&category, &id) in PiiCategory::ALL.iter().zip(modes) {
-        let mode = MaskMode::ALL.get(usize::from(id)).ok_or(Error::Malformed("state"))?;
-        policy.set(category, *mode).map_err(|_| Error::Malformed("state"))?;
-    }
-    Ok((policy, Vault::from_bytes(vault)?))
 }
 
 fn decode(bytes: &[u8]) -> Result<Parts> {
@@ -296,9 +258,6 @@ fn decode(bytes: &[u8]) -> Result<Parts> {
     }
     let pii_len = r.u32()? as usize;
     let pii_section = r.take(pii_len)?;
-    #[cfg(feature = "pii")]
-    let (mask_policy, vault) = decode_pii(pii_section)?;
-    #[cfg(not(feature = "pii"))]
     if !pii_section.is_empty() {
         return Err(Error::State("the state holds a PII vault: this build lacks the pii feature"));
     }
@@ -324,9 +283,5 @@ fn decode(bytes: &[u8]) -> Result<Parts> {
         window,
         time_granularity,
         generation,
-        #[cfg(feature = "pii")]
-        vault,
-        #[cfg(feature = "pii")]
-        mask_policy,
     })
 }

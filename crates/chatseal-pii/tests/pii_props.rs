@@ -1,11 +1,11 @@
 //! Property tests of the PII engine: arbitrary text never panics; findings are in bounds, on
 //! char boundaries, sorted and disjoint; UTF-16 offsets agree with JavaScript's; numbered
 //! masking restores exactly; placeholders are never detected; masking is idempotent.
-#![cfg(all(feature = "pii", not(target_arch = "wasm32")))]
+#![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use chatseal::pii::{scan, utf16_offsets, Finding, MaskMode, MaskPolicy, Vault};
-use chatseal::PiiCategory;
+use chatseal_pii::{scan, utf16_offsets, Finding, MaskMode, MaskPolicy, Vault};
+use chatseal_pii::PiiCategory;
 use proptest::prelude::*;
 
 /// Findings are well-formed for `text`, and their UTF-16 offsets match `encode_utf16`.

@@ -254,7 +254,7 @@ fn pem_body_end(b: &[u8], from: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pii::url;
+    use crate::url;
 
     fn secrets(text: &str) -> Vec<&str> {
         let mut v = Vec::new();

@@ -133,7 +133,7 @@ pub(super) fn luhn(digits: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pii::groups::{for_each_run, Style};
+    use crate::groups::{for_each_run, Style};
 
     fn cards(text: &str) -> Vec<&str> {
         let mut v = Vec::new();

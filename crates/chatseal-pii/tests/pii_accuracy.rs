@@ -8,7 +8,7 @@
 //! A predicted span matches a labelled one when the category is the same and the overlap is
 //! at least half of their union; matching is one-to-one.
 
-#![cfg(all(feature = "pii", not(target_arch = "wasm32")))]
+#![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 #[path = "pii/corpus.rs"]
@@ -16,8 +16,8 @@ mod corpus;
 
 use std::fmt::Write as _;
 
-use chatseal::pii::{scan, Finding};
-use chatseal::PiiCategory;
+use chatseal_pii::{scan, Finding};
+use chatseal_pii::PiiCategory;
 use corpus::Span;
 
 const SEED: u64 = 0x5EA1_C4A7_0003_2026;

@@ -10,7 +10,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use chatseal::pii::{scan, MaskPolicy, Vault, MAX_SCAN_BYTES};
+use chatseal_pii::{scan, MaskPolicy, Vault, MAX_SCAN_BYTES};
 
 /// Ordinary chat, no personal data: words, dates, times, prices, versions, order numbers.
 const PLAIN: &[&str] = &[

@@ -1,11 +1,11 @@
 //! Hostile and odd input for the PII engine: megabytes of digits, `@`, separators and
 //! half-tokens; emoji, combining marks, RTL text, U+FFFD (what a lone surrogate from JS becomes);
 //! the size limit. Every call must return a result or a typed error, never panic or hang.
-#![cfg(all(feature = "pii", not(target_arch = "wasm32")))]
+#![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use chatseal::pii::{scan, utf16_offsets, MaskMode, MaskPolicy, Vault, MAX_SCAN_BYTES};
-use chatseal::{Error, PiiCategory};
+use chatseal_pii::{scan, utf16_offsets, MaskMode, MaskPolicy, Vault, MAX_SCAN_BYTES};
+use chatseal_pii::{Error, PiiCategory};
 
 const MB: usize = 1 << 20;
 
@@ -144,15 +144,15 @@ fn vault_fills_up_with_a_typed_error() {
     let policy = MaskPolicy::new();
     // 4096 distinct cards in one text: the vault takes them all, the next new value fails.
     let mut text = String::new();
-    for i in 0..chatseal::pii::MAX_VAULT_ENTRIES {
+    for i in 0..chatseal_pii::MAX_VAULT_ENTRIES {
         let body = format!("4{:014}", i);
         let check = (0..10).find(|d| luhn(&format!("{body}{d}"))).unwrap();
         text.push_str(&format!("{body}{check} "));
     }
     let masked = vault.mask(&text, &policy).unwrap();
-    assert_eq!(masked.counts.get(PiiCategory::Card) as usize, chatseal::pii::MAX_VAULT_ENTRIES);
+    assert_eq!(masked.counts.get(PiiCategory::Card) as usize, chatseal_pii::MAX_VAULT_ENTRIES);
     assert!(matches!(vault.mask("one more: a@b.com", &policy), Err(Error::LimitExceeded(_))));
-    assert_eq!(vault.len(), chatseal::pii::MAX_VAULT_ENTRIES);
+    assert_eq!(vault.len(), chatseal_pii::MAX_VAULT_ENTRIES);
     // Debug output never shows values.
     assert!(!format!("{vault:?}").contains("4000"));
 }

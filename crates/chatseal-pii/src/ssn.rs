@@ -49,7 +49,7 @@ fn is_ssn(b: &[u8], groups: &[Group]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pii::groups::{for_each_run, Style};
+    use crate::groups::{for_each_run, Style};
 
     fn ssns(text: &str) -> Vec<&str> {
         let mut v = Vec::new();

@@ -1,14 +1,14 @@
 //! Masking over the generated chat corpus: every policy is idempotent (masking masked text
 //! changes nothing and finds nothing), numbered placeholders restore exactly and stay stable
 //! for a whole session, also across vault persistence; counts match findings.
-#![cfg(all(feature = "pii", not(target_arch = "wasm32")))]
+#![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 #[path = "pii/corpus.rs"]
 mod corpus;
 
-use chatseal::pii::{scan, Finding, MaskMode, MaskPolicy, PiiCounts, Vault};
-use chatseal::PiiCategory;
+use chatseal_pii::{scan, Finding, MaskMode, MaskPolicy, PiiCounts, Vault};
+use chatseal_pii::PiiCategory;
 
 const SEED: u64 = 0x0DD5_EED5;
 
