@@ -5,7 +5,7 @@ use crate::entropy::Entropy;
 use crate::error::{Error, Result};
 use crate::kdf::key_id;
 use crate::primitives::{x25519, x25519_public, KEY_LEN};
-use crate::wire::KEY_ID_LEN;
+use crate::ids::KEY_ID_LEN;
 use core::fmt;
 use zeroize::Zeroizing;
 
@@ -59,7 +59,7 @@ impl fmt::Debug for ServiceKeyPair {
     }
 }
 
-/// A service's public key with its 8-byte key id (derived from the key, see `SPEC.md` § Key ids).
+/// A service's public key with its 8-byte key id (derived from the key, see `SPEC.md` § 4).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServicePublicKey {
     bytes: [u8; KEY_LEN],
@@ -140,7 +140,15 @@ impl RekeySecret {
         &self.secret
     }
 
+    /// A Diffie-Hellman that leaves the secret in place: the pinned initiator's es step, and
+    /// trying an answer that may turn out forged.
     pub(crate) fn agree(&self, peer: &[u8; KEY_LEN]) -> Result<Zeroizing<[u8; KEY_LEN]>> {
         x25519(&self.secret, peer)
+    }
+}
+
+impl fmt::Debug for RekeySecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RekeySecret").finish_non_exhaustive()
     }
 }

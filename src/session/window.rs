@@ -1,4 +1,4 @@
-//! Receive-side replay window and chain bookkeeping (`SPEC.md` § Replay window, § Chain).
+//! Receive-side replay window and chain bookkeeping (`SPEC.md` § 10, § 7.1).
 //!
 //! A sequence number is accepted when it is new and greater than `highest − 64`. For each accepted
 //! number the window keeps 8-byte fingerprints of its own link and of the `prev` it claimed, so a
@@ -8,10 +8,10 @@
 //! number with the same residue is at least 64 away, so it cannot have been accepted while `s`
 //! was in the window. The slot therefore needs no copy of its sequence number.
 
+use crate::encoding::Reader;
 use crate::error::{Error, Result};
+use crate::ids::LINK_LEN;
 use crate::kdf::truncate;
-use crate::reader::Reader;
-use crate::wire::LINK_LEN;
 
 /// Width of the replay window: how far behind the highest sequence number a turn may arrive.
 pub const WINDOW: u64 = 64;
@@ -122,12 +122,19 @@ impl ReplayWindow {
         }
     }
 
-    /// Appends the window to a state blob (`SPEC.md` § 13.1).
+    /// Appends the window to a state blob (`SPEC.md` § 13.1). A slot whose number is not marked
+    /// seen is written as zeros, so equal windows always export equal bytes.
     pub(crate) fn encode(&self, out: &mut Vec<u8>) {
         out.push(u8::from(self.highest.is_some()));
         out.extend_from_slice(&self.highest.unwrap_or(0).to_be_bytes());
         out.extend_from_slice(&self.seen.to_be_bytes());
-        for slot in &self.slots {
+        for (i, slot) in self.slots.iter().enumerate() {
+            let live = self.highest.is_some_and(|h| {
+                // The number in the window with residue i: h − ((h − i) mod 64).
+                let back = (h % WINDOW + WINDOW - i as u64) % WINDOW;
+                h >= back && self.seen >> back & 1 == 1
+            });
+            let slot = if live { *slot } else { Slot::default() };
             out.extend_from_slice(&slot.link);
             out.extend_from_slice(&slot.prev);
         }
@@ -143,6 +150,9 @@ impl ReplayWindow {
             _ => return Err(Error::Malformed("state")),
         };
         w.seen = r.u64()?;
+        if w.highest.is_none() && w.seen != 0 {
+            return Err(Error::Malformed("state"));
+        }
         for slot in &mut w.slots {
             *slot = Slot { link: r.array()?, prev: r.array()? };
         }
@@ -152,6 +162,19 @@ impl ReplayWindow {
     /// The highest sequence number opened, if any.
     pub(crate) fn highest(&self) -> Option<u64> {
         self.highest
+    }
+
+    /// How many numbers below the highest, inside the window, have not been opened (turns the
+    /// peer sent that are missing so far).
+    pub(crate) fn missing(&self) -> u64 {
+        match self.highest {
+            None => 0,
+            Some(h) => {
+                let span = (h + 1).min(WINDOW);
+                let mask = if span == 64 { u64::MAX } else { (1u64 << span) - 1 };
+                u64::from((!self.seen & mask).count_ones())
+            }
+        }
     }
 }
 
@@ -176,6 +199,29 @@ mod tests {
         w.accept(1000, &z, &z);
         assert_eq!(w.check(100), Err(Error::TooOld));
         assert_eq!(w.highest(), Some(1000));
+    }
+
+    #[test]
+    fn export_zeroes_stale_slots_and_counts_missing() {
+        let mut w = ReplayWindow::new();
+        let l = [7u8; 32];
+        w.accept(3, &l, &l);
+        w.accept(70, &l, &l); // 3 leaves the window; its slot (3) is stale
+        let mut a = Vec::new();
+        w.encode(&mut a);
+        let slot = |buf: &[u8], i: usize| buf[17 + 16 * i..17 + 16 * (i + 1)].to_vec();
+        assert_eq!(slot(&a, 3), vec![0; 16]);
+        assert_eq!(slot(&a, 70 % 64), vec![7; 16]);
+        assert_eq!(w.missing(), 63);
+        let mut r = Reader::new(&a, "state");
+        let back = ReplayWindow::decode(&mut r).unwrap();
+        let mut b = Vec::new();
+        back.encode(&mut b);
+        assert_eq!(a, b);
+        let mut w = ReplayWindow::new();
+        w.accept(0, &l, &l);
+        w.accept(2, &l, &l);
+        assert_eq!(w.missing(), 1);
     }
 
     #[test]
