@@ -96,6 +96,7 @@ mod groups;
 mod iban;
 mod ip;
 mod mask;
+mod masked;
 mod phone;
 mod placeholder;
 mod policy;
@@ -109,6 +110,7 @@ mod view;
 
 pub use chatseal::{Error, PiiCategory, PiiCounts, Result};
 pub use mask::Masked;
+pub use masked::{MaskedDeletion, MaskedSession};
 pub use policy::{MaskMode, MaskPolicy};
 pub use utf16::utf16_offsets;
 pub use vault::{Vault, MAX_VAULT_BYTES, MAX_VAULT_ENTRIES};

@@ -229,7 +229,7 @@ impl Vault {
     }
 
     /// Drops (and zeroizes) every entry from index `len` on.
-    fn truncate(&mut self, len: usize) {
+    pub(crate) fn truncate(&mut self, len: usize) {
         while self.entries.len() > len {
             let Some(e) = self.entries.pop() else { break };
             let idx = u32::try_from(self.entries.len()).unwrap_or(u32::MAX);
