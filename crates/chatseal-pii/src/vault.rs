@@ -139,17 +139,17 @@ impl Vault {
 
     /// Serializes the vault for the sealed session state (zeroized when dropped).
     ///
-    /// Format, version 1: `0x01`, entry count (u32 LE), then per entry in numbering order the
-    /// category wire id (u8), value length (u32 LE) and UTF-8 value. Numbers are implied by order.
+    /// Format, version 1: `0x01`, entry count (u32, big-endian like every chatseal integer), then per entry in numbering order the
+    /// category wire id (u8), value length (u32) and UTF-8 value. Numbers are implied by order.
     pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
         let size = 5 + self.entries.iter().map(|e| 5 + e.value.len()).sum::<usize>();
         // Exact capacity: a reallocation would leave an unzeroized copy behind.
         let mut out = Zeroizing::new(Vec::with_capacity(size));
         out.push(FORMAT_VERSION);
-        out.extend_from_slice(&u32::try_from(self.entries.len()).unwrap_or(u32::MAX).to_le_bytes());
+        out.extend_from_slice(&u32::try_from(self.entries.len()).unwrap_or(u32::MAX).to_be_bytes());
         for e in &self.entries {
             out.push(e.category.wire_id());
-            out.extend_from_slice(&u32::try_from(e.value.len()).unwrap_or(u32::MAX).to_le_bytes());
+            out.extend_from_slice(&u32::try_from(e.value.len()).unwrap_or(u32::MAX).to_be_bytes());
             out.extend_from_slice(e.value.as_bytes());
         }
         out
@@ -253,7 +253,7 @@ fn read_u32(b: &[u8]) -> Result<(usize, &[u8])> {
     let (head, rest) = b.split_at_checked(4).ok_or(Error::Malformed("pii vault: truncated"))?;
     let mut word = [0u8; 4];
     word.copy_from_slice(head);
-    let n = usize::try_from(u32::from_le_bytes(word)).map_err(|_| Error::Malformed("pii vault: length"))?;
+    let n = usize::try_from(u32::from_be_bytes(word)).map_err(|_| Error::Malformed("pii vault: length"))?;
     Ok((n, rest))
 }
 
