@@ -309,11 +309,11 @@ mod tests {
         let mut bad_cat = bytes.to_vec();
         bad_cat[5] = 9;
         assert!(matches!(Vault::from_bytes(&bad_cat), Err(Error::Malformed(_))));
-        let dup = [1, 2, 0, 0, 0, 2, 1, 0, 0, 0, b'a', 2, 1, 0, 0, 0, b'a'];
+        let dup = [1, 0, 0, 0, 2, 2, 0, 0, 0, 1, b'a', 2, 0, 0, 0, 1, b'a'];
         assert!(matches!(Vault::from_bytes(&dup), Err(Error::Malformed(_))));
-        let utf = [1, 1, 0, 0, 0, 2, 1, 0, 0, 0, 0xff];
+        let utf = [1, 0, 0, 0, 1, 2, 0, 0, 0, 1, 0xff];
         assert!(matches!(Vault::from_bytes(&utf), Err(Error::Malformed(_))));
-        assert_eq!(Vault::from_bytes(&[1, 0xff, 0xff, 0, 0]).unwrap_err(), Error::LimitExceeded("pii vault entries"));
+        assert_eq!(Vault::from_bytes(&[1, 0, 0, 0xff, 0xff]).unwrap_err(), Error::LimitExceeded("pii vault entries"));
         assert_eq!(Vault::from_bytes(&[1, 0, 0, 0, 0]).unwrap().len(), 0);
     }
 
