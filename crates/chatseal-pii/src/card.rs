@@ -1,10 +1,13 @@
 //! Payment card numbers: a known issuer prefix with a length that issuer uses (12 to 19 digits),
 //! a valid Luhn check digit, written bare or in groups split by single spaces or dashes.
 //!
-//! Grouped numbers must look like printed cards: a first group of four, middle groups of four
-//! or six (Amex, Diners), a last group of one to six. Runs glued to words, amounts, other
-//! numbers or codes (an IBAN's tail, an order id, a timestamp) are never cards.
+//! Grouped numbers are split by one kind of separator (space, dash or dot) into groups of two
+//! to eight digits (the last may be one): printed fours, Amex 4-6-5, and the uneven groups
+//! people type. Runs glued to words, amounts, other numbers or codes (an IBAN's tail, an order
+//! id, a timestamp) are never cards, nor is a number whose nearest cue word names an id
+//! ("order", "tracking", "invoice") unless a card word is nearer.
 
+use super::context::{cue_within, Cue, Words, ID_WORDS};
 use super::groups::{Digits, Group, Run};
 use super::Finding;
 use crate::PiiCategory;
@@ -33,46 +36,36 @@ const fn iin(lo: u32, hi: u32, width: usize, min_len: u32, max_len: u32) -> Iin 
 
 /// Visa's three lengths are not a range.
 const VISA_LENGTHS: u32 = (1 << 13) | (1 << 16) | (1 << 19);
-/// Verve's lengths are not a range either.
-const VERVE_LENGTHS: u32 = (1 << 16) | (1 << 18) | (1 << 19);
 
-/// Issuer ranges (public IIN tables). UATP (prefix 1) is left out: too many 15-digit ids start with 1.
+/// Issuer ranges (public IIN tables, current and recent). UATP (prefix 1) is left out: too many
+/// 15-digit ids start with 1; JCB's 15-digit 1800 and 2131 are specific enough.
 const ISSUERS: &[Iin] = &[
     Iin { lo: 4, hi: 4, width: 1, lengths: VISA_LENGTHS },
-    iin(51, 55, 2, 16, 16),           // Mastercard
-    iin(2221, 2720, 4, 16, 16),       // Mastercard 2-series
-    iin(34, 34, 2, 15, 15),           // American Express
-    iin(37, 37, 2, 15, 15),           // American Express
-    iin(6011, 6011, 4, 16, 19),       // Discover
-    iin(644, 649, 3, 16, 19),         // Discover
-    iin(65, 65, 2, 16, 19),           // Discover, RuPay
-    iin(622_126, 622_925, 6, 16, 19), // Discover co-branded UnionPay
-    iin(300, 305, 3, 14, 19),         // Diners Club
-    iin(3095, 3095, 4, 14, 19),       // Diners Club
-    iin(36, 36, 2, 14, 19),           // Diners Club
-    iin(38, 39, 2, 14, 19),           // Diners Club
-    iin(3528, 3589, 4, 16, 19),       // JCB
-    iin(62, 62, 2, 16, 19),           // UnionPay
-    iin(81, 81, 2, 16, 19),           // UnionPay
-    iin(2200, 2204, 4, 16, 19),       // Mir
-    iin(60, 60, 2, 16, 16),           // RuPay
-    iin(82, 82, 2, 16, 16),           // RuPay
-    iin(508, 508, 3, 16, 16),         // RuPay
-    iin(353, 353, 3, 16, 16),         // RuPay co-branded JCB
-    iin(356, 356, 3, 16, 16),         // RuPay co-branded JCB
-    iin(5018, 5018, 4, 12, 19),       // Maestro
-    iin(5020, 5020, 4, 12, 19),       // Maestro
-    iin(5038, 5038, 4, 12, 19),       // Maestro
-    iin(5893, 5893, 4, 12, 19),       // Maestro
-    iin(6304, 6304, 4, 12, 19),       // Maestro
-    iin(6759, 6759, 4, 12, 19),       // Maestro UK
-    iin(6761, 6763, 4, 12, 19),       // Maestro
-    iin(5019, 5019, 4, 16, 16),       // Dankort
-    iin(636, 636, 3, 16, 19),         // InterPayment
-    iin(637, 639, 3, 16, 16),         // InstaPayment
-    iin(9792, 9792, 4, 16, 16),       // Troy
-    Iin { lo: 506_099, hi: 506_198, width: 6, lengths: VERVE_LENGTHS },
-    Iin { lo: 650_002, hi: 650_027, width: 6, lengths: VERVE_LENGTHS },
+    iin(51, 55, 2, 16, 16),     // Mastercard
+    iin(2221, 2720, 4, 16, 16), // Mastercard 2-series
+    iin(34, 34, 2, 15, 15),     // American Express
+    iin(37, 37, 2, 15, 15),     // American Express
+    iin(6011, 6011, 4, 16, 19), // Discover
+    iin(644, 649, 3, 16, 19),   // Discover
+    iin(65, 65, 2, 16, 19),     // Discover, RuPay, Troy
+    iin(300, 305, 3, 14, 19),   // Diners Club
+    iin(3095, 3095, 4, 14, 19), // Diners Club
+    iin(36, 36, 2, 14, 19),     // Diners Club
+    iin(38, 39, 2, 14, 19),     // Diners Club
+    iin(35, 35, 2, 16, 19),     // JCB (3528-3589), RuPay-JCB, LankaPay, and generators' 35xx
+    iin(1800, 1800, 4, 15, 15), // JCB 15-digit
+    iin(2131, 2131, 4, 15, 15), // JCB 15-digit
+    iin(62, 62, 2, 16, 19),     // UnionPay
+    iin(81, 82, 2, 16, 19),     // UnionPay, RuPay
+    iin(2200, 2205, 4, 16, 19), // Mir, BORICA
+    iin(50, 50, 2, 12, 19),     // Maestro, Verve, Elo, RuPay (508)
+    iin(56, 69, 2, 12, 19),     // Maestro and the 6-series networks
+    iin(604, 604, 4, 12, 19),   // Maestro 0604 (older tables, still generated)
+    iin(3841, 3841, 4, 16, 19), // Hipercard
+    iin(1946, 1946, 4, 16, 16), // GPN
+    iin(8600, 8600, 4, 16, 16), // UzCard
+    iin(9860, 9860, 4, 16, 16), // Humo
+    iin(9792, 9792, 4, 16, 16), // Troy
 ];
 
 /// The card number that leads `run`, if any. Runs come from the plain-number pass shared
@@ -80,22 +73,49 @@ const ISSUERS: &[Iin] = &[
 pub(super) fn judge(text: &str, run: &Run) -> Option<Finding> {
     let b = text.as_bytes();
     let (_, end) = run.longest_prefix(text, |groups| is_card(b, groups))?;
-    Some(Finding { category: PiiCategory::Card, start: run.start, end })
+    // Only an id word right before vetoes: a card is validated enough ("order 5, paid with 4111...").
+    let vetoed = cue_within(b, run.start, 2, CARD_WORDS, ID_WORDS) == Some(Cue::Against);
+    (!vetoed).then_some(Finding { category: PiiCategory::Card, start: run.start, end })
 }
+
+/// Cue words that announce a card, nearer than an id word ("order 123, paid with card ...").
+const CARD_WORDS: &Words = &Words::new(&[
+    "card",
+    "cards",
+    "cc",
+    "visa",
+    "mastercard",
+    "amex",
+    "maestro",
+    "discover",
+    "jcb",
+    "diners",
+    "unionpay",
+    "mir",
+    "credit",
+    "debit",
+    "pan",
+    "kreditkarte",
+    "karte",
+    "tarjeta",
+    "carte",
+    "carta",
+    "cartao",
+    "kaart",
+]);
 
 fn is_card(b: &[u8], groups: &[Group]) -> bool {
     let digits = Digits::of(b, groups);
     printed_grouping(groups) && issuer_uses(&digits) && luhn(digits.as_slice())
 }
 
-/// Bare, or grouped the way cards are printed and read out.
+/// Bare, or in groups as people print and type them: fours, Amex 4-6-5, and uneven groups of
+/// two to eight digits ("4111 11111111 1111", "5555 555555 554444"); the last may be one digit.
 fn printed_grouping(groups: &[Group]) -> bool {
     match groups {
         [] => false,
         [_] => true,
-        [first, middle @ .., last] => {
-            first.len() == 4 && middle.iter().all(|g| g.len() == 4 || g.len() == 6) && (1..=6).contains(&last.len())
-        }
+        [init @ .., last] => init.iter().all(|g| (2..=8).contains(&g.len())) && (1..=8).contains(&last.len()),
     }
 }
 
@@ -159,6 +179,17 @@ mod tests {
             "6200 0000 0000 0005",
             "6759 6498 2643 8453",
             "2200 0000 0000 0004",
+            "180001234567899",
+            "2131 0000 0000 001",
+            "5000 1234 5673",
+            "6799990100000000019",
+            "0604 5981 5654",
+            "3501 6492 1900 1742",
+            "8600 0000 0000 0007",
+            "4111 11111111 1111",
+            "5555 555555 554444",
+            "4111.1111.1111.1111",
+            "6011 000 990 139 424",
         ] {
             assert_eq!(cards(&format!("card: {good}, thanks")), vec![good], "{good}");
         }
@@ -169,7 +200,10 @@ mod tests {
         for bad in [
             "4111 1111 1111 1112",           // Luhn
             "9111 1111 1111 1113",           // no issuer
-            "41111 111 1111 1111",           // not a printed grouping
+            "4 111 1111 1111 1111",          // not a grouping people type
+            "order 4111111111111111",        // an id
+            "tracking no. 4111111111111111", // an id
+            "1800 1234 5678 9012",           // JCB 1800 is 15 digits
             "4111 1111 1111 1111 1111 2222", // too long
             "DE89 3704 0044 0532 0130 00",   // IBAN tail
             "ORD-4111111111111111",          // order id
@@ -187,6 +221,7 @@ mod tests {
     #[test]
     fn bare_cards_side_by_side() {
         assert_eq!(cards("4111111111111111 5555555555554444"), vec!["4111111111111111", "5555555555554444"]);
+        assert_eq!(cards("Order #A1 was $9, paid with 5555-5555-5555-4444"), vec!["5555-5555-5555-4444"]);
     }
 
     #[test]

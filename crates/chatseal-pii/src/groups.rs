@@ -6,12 +6,14 @@
 //! is a change of separator style, which marks a new token (see [`Run::restart`]).
 
 use super::boundary::{after_code_word, at, before_code_word, number_ends_clean, number_starts_clean};
+use super::extension::glued_label_before;
 
 /// Most groups a run may have before it counts as too long to be one number.
 pub(super) const MAX_GROUPS: usize = 8;
 
-/// Longest group in a printed card or SSN grouping (Amex and Diners use six).
-const MAX_PLAIN_GROUP: usize = 6;
+/// Longest group in a printed card or SSN grouping (Amex and Diners use six; people type
+/// uneven groups up to eight, "4111 11111111 1111").
+const MAX_PLAIN_GROUP: usize = 8;
 
 /// One group of digits.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -41,7 +43,7 @@ impl Group {
 /// Which separators a run may use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Style {
-    /// One kind of separator throughout, a single space or dash: cards and SSNs.
+    /// One kind of separator throughout, a single space, dash or dot: cards and SSNs.
     Plain,
     /// Spaces, dashes, dots, slashes, parentheses and a leading `+`, mixed: phones.
     Phone,
@@ -67,6 +69,11 @@ impl Run {
     /// The groups read.
     pub fn groups(&self) -> &[Group] {
         self.groups.get(..self.len).unwrap_or_default()
+    }
+
+    /// Digits in all its groups: a quick bound before judging any prefix.
+    pub fn digits(&self) -> usize {
+        self.groups().iter().map(Group::len).sum()
     }
 
     /// Where to look for the next run after nobody took this one. A change of separator style
@@ -95,15 +102,22 @@ impl Run {
     /// space follows ("1-637-259-5960 3552 8542 9539 7521"), since phones are read out and
     /// followed by other numbers.
     pub fn longest_prefix(&self, text: &str, mut accept: impl FnMut(&[Group]) -> bool) -> Option<(usize, usize)> {
+        self.longest_by(|part, end| {
+            let clean = number_ends_clean(text, end) && !before_code_word(text.as_bytes(), end);
+            (clean && accept(part)).then_some(end)
+        })
+    }
+
+    /// The longest leading part, at least one group, for which `judge(groups, end of the last
+    /// group)` gives a span end: `(groups used, span end)`. Boundaries are the judge's to check.
+    pub fn longest_by(&self, mut judge: impl FnMut(&[Group], usize) -> Option<usize>) -> Option<(usize, usize)> {
         if self.overflow && self.style == Style::Plain {
             return None;
         }
         let groups = self.groups();
         (1..=groups.len()).rev().find_map(|k| {
             let part = groups.get(..k)?;
-            let end = part.last()?.outer_end();
-            let clean = number_ends_clean(text, end) && !before_code_word(text.as_bytes(), end);
-            (clean && accept(part)).then_some((k, end))
+            judge(part, part.last()?.outer_end()).map(|end| (k, end))
         })
     }
 }
@@ -154,7 +168,7 @@ pub(super) fn for_each_run(text: &str, style: Style, max_digits: usize, mut f: i
     // Jump from one byte that can open a run to the next.
     while let Some(k) = b.get(i..).and_then(|rest| rest.iter().position(opens)) {
         i += k;
-        if !number_starts_clean(text, i) {
+        if !(number_starts_clean(text, i) || (phone && glued_label_before(b, i))) {
             // No digit after this one can start cleanly either: skip the run of them.
             i += 1 + b.get(i + 1..).map_or(0, |rest| rest.iter().take_while(|c| c.is_ascii_digit()).count());
             continue;
@@ -183,6 +197,8 @@ fn digit_end(b: &[u8], i: usize, cap: usize) -> usize {
 
 fn parse(b: &[u8], start: usize, style: Style, max_digits: usize) -> Run {
     let phone = style == Style::Phone;
+    let mut digits = 0;
+    let mut sep = 0u8;
     let mut run = Run {
         start,
         plus: false,
@@ -196,10 +212,24 @@ fn parse(b: &[u8], start: usize, style: Style, max_digits: usize) -> Run {
     if phone && at(b, pos) == b'+' {
         run.plus = true;
         pos += 1;
+    } else if phone && at(b, pos) == b'(' && at(b, pos + 1) == b'+' {
+        // "(+358) 40 123 4567": the country code in parentheses.
+        let e = digit_end(b, pos + 2, 4);
+        if at(b, e) == b')' && e > pos + 2 {
+            run.plus = true;
+            if let Some(first) = run.groups.first_mut() {
+                *first = Group { start: pos + 2, end: e, paren: false, sep: 0 };
+                run.len = 1;
+            }
+            digits = e - (pos + 2);
+            pos = e + 1;
+            if at(b, pos) == b' ' && at(b, pos + 1).is_ascii_digit() {
+                sep = b' ';
+                pos += 1;
+            }
+        }
     }
     let opens_group = |c: u8| c.is_ascii_digit() || (phone && c == b'(');
-    let mut digits = 0;
-    let mut sep = 0u8;
     let mut plain_sep = 0u8;
     loop {
         let cap = max_digits + 1 - digits.min(max_digits);
@@ -238,7 +268,7 @@ fn parse(b: &[u8], start: usize, style: Style, max_digits: usize) -> Run {
             if group.len() > MAX_PLAIN_GROUP || next_long {
                 break;
             }
-            if (c == b' ' || c == b'-') && after.is_ascii_digit() && (plain_sep == 0 || plain_sep == c) {
+            if matches!(c, b' ' | b'-' | b'.') && after.is_ascii_digit() && (plain_sep == 0 || plain_sep == c) {
                 plain_sep = c;
                 sep = c;
                 pos += 1;
@@ -249,8 +279,8 @@ fn parse(b: &[u8], start: usize, style: Style, max_digits: usize) -> Run {
         if matches!(c, b' ' | b'-' | b'.' | b'/') && opens_group(after) {
             sep = c;
             pos += 1;
-        } else if group.paren && opens_group(c) {
-            // "(0)20 7946" and "(415)555-2671": nothing between the parenthesis and the digits.
+        } else if (group.paren && opens_group(c)) || (c == b'(' && at(b, pos + 1).is_ascii_digit()) {
+            // "(0)20 7946", "(415)555-2671", "+44(0)20": nothing between a parenthesis and the digits.
             sep = 0;
         } else if c == b' ' && after == b'-' && at(b, pos + 2) == b' ' && opens_group(at(b, pos + 3)) {
             sep = b'-';

@@ -4,8 +4,9 @@
 //!   ambiguous), not part of a longer dotted run (`1.2.3.4.5` is an OID or version), not glued to
 //!   a word. A port or prefix length may follow (`10.0.0.1:8080`, `10.0.0.0/8`) and is not part of
 //!   the span. Decision on versions: four small numbers are an address unless the nearest cue word
-//!   names a version ("version 1.2.3.4", "build 10.0.0.1", "firmware 2.1.0.4"); `v1.2.3.4` is
-//!   glued to a letter and never read.
+//!   names a version ("version 1.2.3.4", "build 10.0.0.1", "firmware 2.1.0.4", a user agent's
+//!   "rv:1.9.2.20") or it follows a product name and a slash ("Firefox/1.5.0.12"); `v1.2.3.4`
+//!   is glued to a letter and never read.
 //! * IPv6: one to eight groups of 1-4 hex digits with at most one `::`, exactly eight without it,
 //!   an optional trailing IPv4 (`::ffff:192.0.2.1`) and zone (`fe80::1%eth0`, kept in the span).
 //!   To stay clear of code (`a::b`) a compressed address needs three groups, a leading `::`, or a
@@ -13,19 +14,65 @@
 //!   (`00:1a:2b:3c:4d:5e`, and 8-group EUI-64 forms of two-digit groups) are not addresses.
 
 use super::boundary::{at, char_after, char_before, is_word, next_start, number_starts_clean};
-use super::context::{nearest_cue, Cue};
+use super::context::{nearest_cue, Cue, Words};
 use super::Finding;
 use crate::PiiCategory;
 
 /// Cue words that say four dotted numbers are a version, not an address.
-const VERSION_WORDS: &[&str] = &[
-    "version", "versions", "ver", "build", "release", "firmware", "revision", "rev", "patch", "update", "updated",
-    "upgrade", "upgraded", "v", "oid", "sdk", "api", "kernel", "driver", "chrome", "firefox", "safari", "edge", "ios",
-    "android", "macos", "windows",
-];
+const VERSION_WORDS: &Words = &Words::new(&[
+    "version",
+    "versions",
+    "ver",
+    "build",
+    "release",
+    "firmware",
+    "revision",
+    "rev",
+    "patch",
+    "update",
+    "updated",
+    "upgrade",
+    "upgraded",
+    "v",
+    "oid",
+    "sdk",
+    "api",
+    "kernel",
+    "driver",
+    "chrome",
+    "firefox",
+    "safari",
+    "edge",
+    "ios",
+    "android",
+    "macos",
+    "windows",
+    "rv",
+    "python",
+    "node",
+    "nodejs",
+    "java",
+    "php",
+    "ruby",
+    "perl",
+    "gcc",
+    "clang",
+    "rustc",
+    "npm",
+    "pip",
+    "gradle",
+    "docker",
+    "app",
+    "fw",
+    "bios",
+    "mozilla",
+    "gecko",
+    "applewebkit",
+    "opera",
+]);
 
 /// Cue words that say they are an address (nearer than a version word, they win).
-const ADDRESS_WORDS: &[&str] = &["ip", "ipv4", "address", "addr", "host", "server", "gateway", "dns"];
+const ADDRESS_WORDS: &Words = &Words::new(&["ip", "ipv4", "address", "addr", "host", "server", "gateway", "dns"]);
 
 /// Appends every IPv4 and IPv6 address in `text`.
 pub(super) fn find(text: &str, out: &mut Vec<Finding>) {
@@ -88,7 +135,9 @@ fn v4_at(text: &str, i: usize) -> Option<usize> {
         Some(c) => is_word(c),
         None => false,
     };
-    let version = nearest_cue(b, i, ADDRESS_WORDS, VERSION_WORDS) == Some(Cue::Against);
+    // "Firefox/1.5.0.12", "Safari/605.1.15.10": a product's version.
+    let product = at(b, i.wrapping_sub(1)) == b'/' && at(b, i.wrapping_sub(2)).is_ascii_alphabetic();
+    let version = product || nearest_cue(b, i, ADDRESS_WORDS, VERSION_WORDS) == Some(Cue::Against);
     (!glued && !version).then_some(end)
 }
 
@@ -203,6 +252,9 @@ mod tests {
             "version 1.2.3.4",
             "build 10.0.0.1",
             "Chrome/120.0.6099.109",
+            "Firefox/1.5.0.12",
+            "(X11; Linux x86_64; rv:1.9.2.20) Gecko",
+            "python 3.11.7.1",
             "ab1.2.3.4",
             "1.2.3.4x",
             "3.14159",

@@ -1,16 +1,31 @@
 //! US Social Security numbers by the published rules: area 001-665 or 667-899, group 01-99,
-//! serial 0001-9999, written `AAA-GG-SSSS` or `AAA GG SSSS` (the same separator both times).
-//! A bare nine-digit number counts only when the nearest cue word before it names an SSN
-//! ("ssn", "social security"); a number whose nearest cue names an order, ticket or other id
-//! never counts. Numbers SSA published as never valid (078-05-1120, 219-09-9999) are rejected.
+//! serial 0001-9999, written `AAA-GG-SSSS`, `AAA GG SSSS` or `AAA.GG.SSSS` (the same
+//! separator both times). A bare nine-digit number counts only when the nearest cue word before
+//! it names an SSN ("ssn", "social security", "national id", "tax id"); a number whose nearest
+//! cue names an order, ticket or other id never counts. Numbers SSA published as never valid (078-05-1120, 219-09-9999) are rejected.
 
-use super::context::{nearest_cue, Cue, ID_WORDS};
+use super::context::{nearest_cue, Cue, Words, ID_WORDS};
 use super::groups::{Digits, Group, Run};
 use super::Finding;
 use crate::PiiCategory;
 
 /// Cue words that announce an SSN.
-const SSN_WORDS: &[&str] = &["ssn", "ssns", "social", "ss", "ssa", "sozialversicherungsnummer"];
+/// "national id", "tax id", "social security number": the connector takes the sense of these.
+const SSN_WORDS: &Words = &Words::new(&[
+    "ssn",
+    "ssns",
+    "ssn#",
+    "social",
+    "security",
+    "ss",
+    "ssa",
+    "national",
+    "tax",
+    "taxpayer",
+    "tin",
+    "itin",
+    "sozialversicherungsnummer",
+]);
 
 /// The SSN that leads `run`, if any (runs come from the plain-number pass shared with cards).
 pub(super) fn judge(text: &str, run: &Run) -> Option<Finding> {
@@ -61,6 +76,7 @@ mod tests {
     fn separated_forms() {
         assert_eq!(ssns("it is 123-45-6789."), vec!["123-45-6789"]);
         assert_eq!(ssns("it is 536 22 1234"), vec!["536 22 1234"]);
+        assert_eq!(ssns("it is 536.22.1234."), vec!["536.22.1234"]);
         assert_eq!(ssns("665-01-0001 and 667-99-9999"), vec!["665-01-0001", "667-99-9999"]);
     }
 
@@ -76,6 +92,7 @@ mod tests {
             "078-05-1120",
             "219-09-9999",
             "123-45 6789",
+            "123.45-6789",
             "123 45-6789",
             "12-345-6789",
             "123-456-789",
@@ -88,6 +105,10 @@ mod tests {
     fn bare_needs_cue() {
         assert_eq!(ssns("SSN: 123456789"), vec!["123456789"]);
         assert_eq!(ssns("my social security number is 536221234"), vec!["536221234"]);
+        assert_eq!(ssns("national id: 536221234"), vec!["536221234"]);
+        assert_eq!(ssns("Tax ID 536-22-1234"), vec!["536-22-1234"]);
+        assert_eq!(ssns("social security no. 536.22.1234"), vec!["536.22.1234"]);
+        assert!(ssns("patient id 536221234").is_empty());
         assert!(ssns("123456789").is_empty());
         assert!(ssns("order 536221234").is_empty());
         assert!(ssns("ticket 123-45-6789").is_empty());
