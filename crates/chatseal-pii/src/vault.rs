@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use zeroize::Zeroizing;
 
 use super::mask::{assemble, Masked};
+use super::restore::{self, Restored};
 use super::{placeholder, scan, slot, MaskMode, MaskPolicy};
 use crate::{Error, PiiCategory, Result};
 
@@ -106,29 +107,14 @@ impl Vault {
         result
     }
 
-    /// Replaces every `[TAG_n]` placeholder this vault knows with its value; unknown
-    /// placeholders and all other text stay as they are. Linear in `text`. A user who typed a
-    /// literal `[EMAIL_1]` gets it replaced too: placeholders are recognised by their text.
-    pub fn restore(&self, text: &str) -> String {
-        let b = text.as_bytes();
-        let mut out = String::with_capacity(text.len());
-        let mut last = 0;
-        let mut i = 0;
-        while let Some(rel) = b.get(i..).and_then(|s| s.iter().position(|&c| c == b'[')) {
-            let p = i + rel;
-            i = p + 1;
-            let Some((category, n, len)) = b.get(p..).and_then(placeholder::parse_numbered) else {
-                continue;
-            };
-            if let (Some(value), Some(before)) = (self.value(category, n), text.get(last..p)) {
-                out.push_str(before);
-                out.push_str(value);
-                last = p + len;
-                i = last;
-            }
-        }
-        out.push_str(text.get(last..).unwrap_or_default());
-        out
+    /// Fills every `[TAG_n]` placeholder this vault knows with its value, except where the
+    /// reply would carry it off when rendered: inside a URL, a Markdown link or image target, an
+    /// HTML tag or attribute value, or an autolink. Those stay masked and are listed in
+    /// [`Restored::withheld`] (see `restore.rs`). Unknown placeholders and all other text stay
+    /// as they are. Linear in `text`. A user who typed a literal `[EMAIL_1]` gets it replaced
+    /// too: placeholders are recognised by their text.
+    pub fn restore(&self, text: &str) -> Restored {
+        restore::restore(text, |category, n| self.value(category, n))
     }
 
     /// The value behind `[TAG_n]`, if this vault numbered it.
@@ -270,7 +256,10 @@ mod tests {
         let b = v.mask("again b@x.com, a@x.com, c@x.com, a@x.com", &p).unwrap();
         assert_eq!(b.text, "again [EMAIL_2], [EMAIL_1], [EMAIL_3], [EMAIL_1]");
         assert_eq!(v.len(), 3);
-        assert_eq!(v.restore("hi [EMAIL_3] [EMAIL_9] [PHONE_1] [EMAIL_1"), "hi c@x.com [EMAIL_9] [PHONE_1] [EMAIL_1");
+        assert_eq!(
+            *v.restore("hi [EMAIL_3] [EMAIL_9] [PHONE_1] [EMAIL_1").text,
+            "hi c@x.com [EMAIL_9] [PHONE_1] [EMAIL_1"
+        );
         assert_eq!(format!("{v:?}"), "Vault { card: 0, email: 3, phone: 0, ssn: 0, iban: 0, ip: 0, secret: 0 }");
     }
 
@@ -297,7 +286,7 @@ mod tests {
         let bytes = v.to_bytes();
         let w = Vault::from_bytes(&bytes).unwrap();
         assert_eq!(w.len(), 3);
-        assert_eq!(w.restore("[EMAIL_2] [CARD_1]"), "b@x.com 4111111111111111");
+        assert_eq!(*w.restore("[EMAIL_2] [CARD_1]").text, "b@x.com 4111111111111111");
         assert_eq!(&*w.to_bytes(), &*bytes);
 
         assert_eq!(Vault::from_bytes(&[]).unwrap_err(), Error::Malformed("pii vault: empty"));

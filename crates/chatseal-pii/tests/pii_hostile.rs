@@ -108,7 +108,7 @@ fn unicode_around_pii() {
     }
     let mut vault = Vault::new();
     let masked = vault.mask(text, &MaskPolicy::new()).unwrap();
-    assert_eq!(vault.restore(&masked.text), text);
+    assert_eq!(*vault.restore(&masked.text).text, text);
 }
 
 #[test]
