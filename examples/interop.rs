@@ -3,9 +3,10 @@
 //!
 //! ```text
 //! cargo run --quiet --example interop -- serve <dir>
-//!     native service end. Reads service_secret.hex and from_js.json (the widget's turns, first
-//!     one with the hello), accepts and opens them all, checks their texts, seals one reply per
-//!     turn ("native reply to: <text>") into from_native.json, writes native_safety.txt.
+//!     native service end (`chatseal::Service` over an in-memory record store). Reads
+//!     service_secret.hex and from_js.json (the widget's turns, first one with the hello), accepts
+//!     and opens them all, checks their texts, seals one reply per turn ("native reply to:
+//!     <text>") into from_native.json, writes native_safety.txt.
 //! cargo run --quiet --example interop -- visit-start <dir>
 //!     native widget. Reads service_public.hex and kek.hex, starts a pinned session, seals
 //!     three turns into from_native.json, writes native_safety.txt and its state blob
@@ -18,8 +19,8 @@
 //! Prints one summary line; exits non-zero with the error code on any failure.
 
 use chatseal::{
-    base64url_decode, base64url_encode, inspect, Chain, ImportOptions, Label, Role, ServiceKeyPair, ServiceKeyring,
-    ServicePublicKey, Session, SessionOptions,
+    base64url_decode, base64url_encode, inspect, state_info, Chain, ImportOptions, Label, MemoryRecordStore, Role,
+    Service, ServiceKeyPair, ServiceKeyring, ServiceOptions, ServicePublicKey, Session, SessionOptions,
 };
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -94,10 +95,14 @@ fn check(index: usize, opened: &chatseal::Opened, expected: &str) -> Result<()> 
     Ok(())
 }
 
-fn seal(session: &mut Session, role: Role, text: &str) -> Result<Vec<u8>> {
+fn seal_in(session: &mut Session, role: Role, text: &str) -> chatseal::Result<Vec<u8>> {
     let mut metadata = session.metadata(role, now())?;
-    metadata.labels.push(Label::new("side", "native")?);
-    Ok(session.seal(text.as_bytes(), &metadata)?)
+    metadata.insert_label(Label::new("side", "native")?)?;
+    session.seal(text.as_bytes(), &metadata)
+}
+
+fn seal(session: &mut Session, role: Role, text: &str) -> Result<Vec<u8>> {
+    Ok(seal_in(session, role, text)?)
 }
 
 fn serve(dir: &Path) -> Result<String> {
@@ -113,22 +118,23 @@ fn serve(dir: &Path) -> Result<String> {
     if hello.key_id != key_id {
         return Err("the first turn names another service key".into());
     }
-    let (mut session, opened) = keyring.accept(first, SessionOptions::default())?;
+    let service = Service::new(keyring, &[0x5e; 32], MemoryRecordStore::new(), ServiceOptions::default());
+    let (handle, opened) = service.accept(first)?;
     check(0, &opened, first_text)?;
     if opened.metadata.role != Role::Visitor {
         return Err("the first turn is not a visitor turn".into());
     }
     for (i, (envelope, text)) in rest.iter().enumerate() {
-        check(i + 1, &session.open(envelope)?, text)?;
+        check(i + 1, &service.open(envelope)?.1, text)?;
     }
     let mut replies = Vec::new();
     for (_, text) in &turns {
         let reply = format!("native reply to: {text}");
-        replies.push((seal(&mut session, Role::Assistant, &reply)?, reply));
+        replies.push((service.with_session(&handle, |s| seal_in(s, Role::Assistant, &reply))?, reply));
     }
     let sealed = replies.len();
     write_turns(dir, "from_native.json", replies)?;
-    std::fs::write(file(dir, "native_safety.txt"), session.safety_code())?;
+    std::fs::write(file(dir, "native_safety.txt"), service.with_session(&handle, |s| Ok(s.safety_code()))?)?;
     Ok(format!("serve: opened {} turns, sealed {sealed} replies", turns.len()))
 }
 
@@ -150,7 +156,9 @@ fn visit_finish(dir: &Path) -> Result<String> {
     let kek: [u8; 32] = read_hex(dir, "kek.hex")?;
     let blob = base64url_decode(std::fs::read_to_string(file(dir, "native_state.txt"))?.trim())?;
     let options = ImportOptions { min_generation: 1, ..ImportOptions::default() };
-    let mut session = Session::import_state(&blob, &kek, options)?;
+    // The handle a real widget would have kept beside the blob; here read from the blob itself.
+    let handle = state_info(&blob)?.handle;
+    let mut session = Session::import_state(&blob, &kek, &handle, options)?;
     let replies = read_turns(dir, "from_js.json")?;
     for (i, (envelope, text)) in replies.iter().enumerate() {
         check(i, &session.open(envelope)?, text)?;

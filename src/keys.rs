@@ -3,9 +3,9 @@
 
 use crate::entropy::Entropy;
 use crate::error::{Error, Result};
+use crate::ids::KEY_ID_LEN;
 use crate::kdf::key_id;
 use crate::primitives::{x25519, x25519_public, KEY_LEN};
-use crate::ids::KEY_ID_LEN;
 use core::fmt;
 use zeroize::Zeroizing;
 

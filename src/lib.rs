@@ -4,30 +4,30 @@
 // Layers, bottom to top; each module imports only modules above it in this list:
 // error, encoding, ids, primitives, entropy, clock, kdf, keys, pseudonym, category, padding,
 // metadata, wire, secret_vec, session, handshake, state, service, stream, audit.
-mod error;
+mod audit;
+mod category;
+mod clock;
 mod encoding;
+mod entropy;
+mod error;
+mod handshake;
 mod ids;
+mod kdf;
+mod keys;
+mod metadata;
+mod padding;
 #[cfg(feature = "test-vectors")]
 #[doc(hidden)]
 pub mod primitives;
 #[cfg(not(feature = "test-vectors"))]
 mod primitives;
-mod entropy;
-mod clock;
-mod kdf;
-mod keys;
 mod pseudonym;
-mod category;
-mod padding;
-mod metadata;
-mod wire;
 mod secret_vec;
-mod session;
-mod handshake;
-mod state;
 mod service;
+mod session;
+mod state;
 mod stream;
-mod audit;
+mod wire;
 
 pub use audit::{audit, Audit, DirectionAudit, Verdict};
 pub use category::PiiCategory;

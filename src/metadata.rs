@@ -182,7 +182,14 @@ impl Metadata {
             0 => 0,
             g => now_unix - now_unix % g,
         };
-        Ok(Metadata { role, time, time_granularity: granularity, subject: None, pii: PiiCounts::default(), labels: Vec::new() })
+        Ok(Metadata {
+            role,
+            time,
+            time_granularity: granularity,
+            subject: None,
+            pii: PiiCounts::default(),
+            labels: Vec::new(),
+        })
     }
 
     /// The labels, sorted by key (the one canonical order).

@@ -70,8 +70,7 @@ impl PseudonymKey {
 
     /// Loads a stored 32-byte key.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        let key: [u8; KEY_LEN] =
-            bytes.try_into().map_err(|_| Error::InvalidInput("pseudonym key must be 32 bytes"))?;
+        let key: [u8; KEY_LEN] = bytes.try_into().map_err(|_| Error::InvalidInput("pseudonym key must be 32 bytes"))?;
         Ok(PseudonymKey(Zeroizing::new(key)))
     }
 

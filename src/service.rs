@@ -27,12 +27,15 @@ use zeroize::Zeroizing;
 pub trait RecordStore {
     /// The record of `handle`, if any.
     fn load(&self, handle: &SessionHandle) -> Result<Option<Vec<u8>>>;
-    /// Stores the first record of `handle`; [`Error::SessionExists`] if one exists.
+    /// Stores the first record of `handle`; [`Error::SessionExists`] if one exists or existed
+    /// (see `remove`).
     fn create(&self, handle: &SessionHandle, generation: u64, record: &[u8]) -> Result<()>;
     /// Replaces the record of `handle` if its generation is still `expected`; otherwise
     /// [`Error::Conflict`] ([`Error::UnknownSession`] if it is gone).
     fn update(&self, handle: &SessionHandle, expected: u64, generation: u64, record: &[u8]) -> Result<()>;
-    /// Deletes the record of `handle`; whether there was one.
+    /// Deletes the record of `handle` and leaves a tombstone, so that the handle can never be
+    /// created again: a replayed first envelope must not bring a deleted session back. Returns
+    /// whether there was a live record.
     fn remove(&self, handle: &SessionHandle) -> Result<bool>;
 }
 
@@ -42,8 +45,8 @@ pub struct MemoryRecordStore {
     records: Mutex<Records>,
 }
 
-/// Generation and record per handle.
-type Records = HashMap<SessionHandle, (u64, Vec<u8>)>;
+/// Generation and record per handle; `None` is a tombstone.
+type Records = HashMap<SessionHandle, Option<(u64, Vec<u8>)>>;
 
 impl MemoryRecordStore {
     /// An empty store.
@@ -55,9 +58,9 @@ impl MemoryRecordStore {
         self.records.lock().map_err(|_| Error::Store("record store lock poisoned"))
     }
 
-    /// How many records it holds.
+    /// How many live records it holds.
     pub fn len(&self) -> usize {
-        self.lock().map_or(0, |r| r.len())
+        self.lock().map_or(0, |r| r.values().filter(|v| v.is_some()).count())
     }
 
     /// Whether it holds none.
@@ -68,7 +71,7 @@ impl MemoryRecordStore {
 
 impl RecordStore for MemoryRecordStore {
     fn load(&self, handle: &SessionHandle) -> Result<Option<Vec<u8>>> {
-        Ok(self.lock()?.get(handle).map(|(_, r)| r.clone()))
+        Ok(self.lock()?.get(handle).and_then(|v| v.as_ref().map(|(_, r)| r.clone())))
     }
 
     fn create(&self, handle: &SessionHandle, generation: u64, record: &[u8]) -> Result<()> {
@@ -76,24 +79,24 @@ impl RecordStore for MemoryRecordStore {
         if records.contains_key(handle) {
             return Err(Error::SessionExists);
         }
-        records.insert(*handle, (generation, record.to_vec()));
+        records.insert(*handle, Some((generation, record.to_vec())));
         Ok(())
     }
 
     fn update(&self, handle: &SessionHandle, expected: u64, generation: u64, record: &[u8]) -> Result<()> {
         let mut records = self.lock()?;
         match records.get_mut(handle) {
-            None => Err(Error::UnknownSession),
-            Some((current, _)) if *current != expected => Err(Error::Conflict),
+            None | Some(None) => Err(Error::UnknownSession),
+            Some(Some((current, _))) if *current != expected => Err(Error::Conflict),
             Some(slot) => {
-                *slot = (generation, record.to_vec());
+                *slot = Some((generation, record.to_vec()));
                 Ok(())
             }
         }
     }
 
     fn remove(&self, handle: &SessionHandle) -> Result<bool> {
-        Ok(self.lock()?.remove(handle).is_some())
+        Ok(self.lock()?.insert(*handle, None).is_some_and(|old| old.is_some()))
     }
 }
 
@@ -185,11 +188,8 @@ impl<S: RecordStore> Service<S> {
     pub fn with_session<T>(&self, handle: &SessionHandle, f: impl FnOnce(&mut Session) -> Result<T>) -> Result<T> {
         let record = self.store.load(handle)?.ok_or(Error::UnknownSession)?;
         let expected = state_info(&record)?.generation;
-        let options = ImportOptions {
-            min_generation: expected,
-            entropy: Entropy::os(),
-            clock: self.options.clock.clone(),
-        };
+        let options =
+            ImportOptions { min_generation: expected, entropy: Entropy::os(), clock: self.options.clock.clone() };
         let mut session = Session::import_state(&record, &self.record_key, handle, options)?;
         let out = f(&mut session)?;
         let record = session.export_state(&self.record_key)?;

@@ -441,9 +441,15 @@ mod tests {
         let r2i = |seq| header(Direction::ResponderToInitiator, seq);
         // A visitor role on the responder's direction, and the reverse.
         assert_eq!(envelope(&r2i(1), None, Role::Visitor).unwrap_err(), Error::WrongRole);
-        assert_eq!(envelope(&header(Direction::InitiatorToResponder, 1), None, Role::System).unwrap_err(), Error::WrongRole);
+        assert_eq!(
+            envelope(&header(Direction::InitiatorToResponder, 1), None, Role::System).unwrap_err(),
+            Error::WrongRole
+        );
         // i2r seq 0 epoch 0 needs a hello.
-        assert_eq!(envelope(&header(Direction::InitiatorToResponder, 0), None, Role::Visitor).unwrap_err().code(), "malformed");
+        assert_eq!(
+            envelope(&header(Direction::InitiatorToResponder, 0), None, Role::Visitor).unwrap_err().code(),
+            "malformed"
+        );
         let mut h = r2i(0);
         h.prev = [1; 32];
         assert!(envelope(&h, None, Role::Assistant).is_err());

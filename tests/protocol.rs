@@ -1,74 +1,74 @@
-//! Protocol behaviour through the public Rust API: both handshake modes, sealing and opening,
-//! replay window, chain, tampering, failed opens leaving state unchanged, secret hygiene.
+//! Protocol behaviour through the public Rust API: both handshake modes, the forward-secrecy
+//! step, sealing and opening, replay window, chain, tampering, failed opens leaving state
+//! unchanged, limits, secret hygiene. Runs natively and in the browsers.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+mod common;
+
 use chatseal::*;
+use common::*;
 
 #[cfg(target_arch = "wasm32")]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
-const NOW: u64 = 1_790_000_123;
-
-fn meta(s: &Session, role: Role) -> Metadata {
-    s.metadata(role, NOW).unwrap()
-}
-
-fn pinned() -> (ServiceKeyring, Session, Session) {
-    let mut ring = ServiceKeyring::new();
-    let pair = ServiceKeyPair::generate().unwrap();
-    let public = pair.public_key().clone();
-    ring.insert(pair);
-    let mut visitor = Session::initiate_pinned(&public, SessionOptions::default()).unwrap();
-    let first = visitor.seal(b"hello", &meta(&visitor, Role::Visitor)).unwrap();
-    let (service, opened) = ring.accept(&first, SessionOptions::default()).unwrap();
-    assert_eq!(&opened.plaintext[..], b"hello");
-    assert_eq!(opened.order, Order::InOrder);
-    assert_eq!(opened.chain, Chain::Linked);
-    (ring, visitor, service)
-}
-
-fn mutual() -> (Session, Session) {
-    let (mut init, offer) = MutualInitiator::offer(SessionOptions::default()).unwrap();
-    let (mut resp, answer) = MutualResponder::answer(&offer, SessionOptions::default()).unwrap();
-    let mut visitor = init.complete(&answer).unwrap();
-    let first = visitor.seal(b"hi agent", &meta(&visitor, Role::Visitor)).unwrap();
-    let (agent, opened) = resp.accept(&first).unwrap();
-    assert_eq!(&opened.plaintext[..], b"hi agent");
-    (visitor, agent)
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn pinned_roundtrip_both_directions_and_the_forward_secrecy_step() {
+    let (_ring, mut visitor, mut service, first) = pinned();
+    assert_eq!(visitor.safety_code(), service.safety_code());
+    assert_eq!(visitor.handle(), service.handle());
+    assert_eq!(inspect(&first).unwrap().hello.unwrap().handle(), *visitor.handle());
+    // The service answered the hello's key at once: it seals in epoch 1, the visitor still in 0.
+    assert_eq!((service.epoch(), visitor.epoch()), (1, 0));
+    for i in 0..20u32 {
+        let reply = format!("assistant turn {i}");
+        let env = service.seal(reply.as_bytes(), &meta(&service)).unwrap();
+        let got = visitor.open(&env).unwrap();
+        assert_eq!(&got.plaintext[..], reply.as_bytes());
+        assert_eq!((got.header.epoch, got.metadata.role, got.metadata.time), (1, Role::Assistant, NOW - NOW % 60));
+        let body = format!("visitor turn {i}");
+        let env = visitor.seal(body.as_bytes(), &meta(&visitor)).unwrap();
+        let got = service.open(&env).unwrap();
+        assert_eq!(&got.plaintext[..], body.as_bytes());
+        assert_eq!((got.header.seq, got.header.epoch, got.chain), (u64::from(i) + 1, 1, Chain::Linked));
+    }
+    // This policy keeps old epochs for history; the default deletes them (tests/adversary.rs).
+    assert_eq!((visitor.epochs_held(), service.epochs_held()), (vec![0, 1], vec![0, 1]));
+    assert!(!visitor.rekey_pending() && !service.rekey_pending());
 }
 
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
-fn pinned_roundtrip_both_directions() {
-    let (_ring, mut visitor, mut service) = pinned();
-    assert_eq!(visitor.safety_code(), service.safety_code());
-    assert_eq!(visitor.session_id(), service.session_id());
-    for i in 0..20u32 {
-        let body = format!("visitor turn {i}");
-        let env = visitor.seal(body.as_bytes(), &meta(&visitor, Role::Visitor)).unwrap();
-        let got = service.open(&env).unwrap();
-        assert_eq!(&got.plaintext[..], body.as_bytes());
-        assert_eq!(got.header.seq, u64::from(i) + 1);
-        assert_eq!(got.chain, Chain::Linked);
-        let reply = format!("assistant turn {i}");
-        let env = service.seal(reply.as_bytes(), &meta(&service, Role::Assistant)).unwrap();
-        let got = visitor.open(&env).unwrap();
-        assert_eq!(&got.plaintext[..], reply.as_bytes());
-        assert_eq!(got.metadata.role, Role::Assistant);
-        assert_eq!(got.metadata.time, NOW - NOW % 60);
+fn turns_sent_before_the_first_reply_stay_in_epoch_0_and_open() {
+    let (_ring, mut v, mut s, _first) = pinned();
+    let early = [seal(&mut v, b"two"), seal(&mut v, b"three")];
+    for e in &early {
+        assert_eq!(inspect(e).unwrap().header.epoch, 0);
+        assert!(matches!(inspect(e).unwrap().rekey, Some(Rekey::Offer(_))), "the offer rides until answered");
     }
+    let reply = seal(&mut s, b"welcome");
+    for e in &early {
+        s.open(e).unwrap();
+    }
+    v.open(&reply).unwrap();
+    let later = seal(&mut v, b"four");
+    assert_eq!(inspect(&later).unwrap().header.epoch, 1);
+    assert!(inspect(&later).unwrap().rekey.is_none());
+    s.open(&later).unwrap();
 }
 
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn mutual_roundtrip_and_safety_code() {
-    let (mut visitor, mut agent) = mutual();
+    let (mut visitor, mut agent) = mutual_with(RekeyPolicy::MANUAL);
     let code = visitor.safety_code();
     assert_eq!(code, agent.safety_code());
     assert_eq!(code.len(), 14);
     assert!(code.split(' ').all(|g| g.len() == 4 && g.bytes().all(|b| b.is_ascii_digit())));
-    let env = agent.seal(b"how can I help", &meta(&agent, Role::Agent)).unwrap();
+    let m = Metadata::new(Role::Agent, NOW, 60).unwrap();
+    let env = agent.seal(b"how can I help", &m).unwrap();
     assert_eq!(&visitor.open(&env).unwrap().plaintext[..], b"how can I help");
+    assert_eq!(visitor.epoch(), 0, "mutual mode is ephemeral from the start: no extra step");
 }
 
 #[cfg_attr(not(target_arch = "wasm32"), test)]
@@ -78,12 +78,12 @@ fn mutual_man_in_the_middle_gets_different_codes() {
     let (mut visitor_init, offer) = MutualInitiator::offer(SessionOptions::default()).unwrap();
     let (mut mallory_resp, mallory_answer) = MutualResponder::answer(&offer, SessionOptions::default()).unwrap();
     let mut visitor = visitor_init.complete(&mallory_answer).unwrap();
-    let first = visitor.seal(b"secret", &meta(&visitor, Role::Visitor)).unwrap();
+    let first = seal(&mut visitor, b"secret");
     let (mallory_side_a, _) = mallory_resp.accept(&first).unwrap();
     let (mut mallory_init, offer2) = MutualInitiator::offer(SessionOptions::default()).unwrap();
     let (mut agent_resp, answer2) = MutualResponder::answer(&offer2, SessionOptions::default()).unwrap();
     let mut mallory_side_b = mallory_init.complete(&answer2).unwrap();
-    let relay = mallory_side_b.seal(b"secret", &meta(&mallory_side_b, Role::Visitor)).unwrap();
+    let relay = seal(&mut mallory_side_b, b"secret");
     let (agent, _) = agent_resp.accept(&relay).unwrap();
     assert_eq!(visitor.safety_code(), mallory_side_a.safety_code());
     assert_ne!(visitor.safety_code(), agent.safety_code());
@@ -91,17 +91,20 @@ fn mutual_man_in_the_middle_gets_different_codes() {
 
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
-fn mutual_reveal_must_match_commitment() {
-    let (mut _init, offer) = MutualInitiator::offer(SessionOptions::default()).unwrap();
+fn mutual_reveal_must_match_commitment_and_handle() {
+    let (_init, offer) = MutualInitiator::offer(SessionOptions::default()).unwrap();
     let (mut resp, answer) = MutualResponder::answer(&offer, SessionOptions::default()).unwrap();
-    // Another initiator that saw the answer but is not the one that committed.
     let (mut other, _) = MutualInitiator::offer(SessionOptions::default()).unwrap();
     assert_eq!(other.complete(&answer).unwrap_err(), Error::WrongSession);
     let (mut other, offer_other) = MutualInitiator::offer(SessionOptions::default()).unwrap();
     let (_r, answer_other) = MutualResponder::answer(&offer_other, SessionOptions::default()).unwrap();
     let mut s = other.complete(&answer_other).unwrap();
-    let env = s.seal(b"x", &meta(&s, Role::Visitor)).unwrap();
+    let env = seal(&mut s, b"x");
     assert_eq!(resp.accept(&env).unwrap_err(), Error::WrongSession);
+    // An offer whose handle was not derived from its commitment is malformed.
+    let mut forged = offer.clone();
+    forged[10] ^= 1;
+    assert_eq!(MutualResponder::answer(&forged, SessionOptions::default()).unwrap_err().code(), "malformed");
 }
 
 #[cfg_attr(not(target_arch = "wasm32"), test)]
@@ -110,10 +113,12 @@ fn mutual_responder_survives_tampered_first_envelope() {
     let (mut init, offer) = MutualInitiator::offer(SessionOptions::default()).unwrap();
     let (mut resp, answer) = MutualResponder::answer(&offer, SessionOptions::default()).unwrap();
     let mut visitor = init.complete(&answer).unwrap();
-    let first = visitor.seal(b"first", &meta(&visitor, Role::Visitor)).unwrap();
+    let first = seal(&mut visitor, b"first");
     let mut bad = first.clone();
     *bad.last_mut().unwrap() ^= 1;
     assert_eq!(resp.accept(&bad).unwrap_err(), Error::DecryptFailed);
+    let second = seal(&mut visitor, b"second");
+    assert_eq!(resp.accept(&second).unwrap_err(), Error::NotHello);
     let (agent, opened) = resp.accept(&first).unwrap();
     assert_eq!(&opened.plaintext[..], b"first");
     assert_eq!(agent.safety_code(), visitor.safety_code());
@@ -122,69 +127,69 @@ fn mutual_responder_survives_tampered_first_envelope() {
 
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
-fn stateless_service_rederives_from_first_envelope() {
-    let mut ring = ServiceKeyring::new();
-    let pair = ServiceKeyPair::generate().unwrap();
-    let public = pair.public_key().clone();
-    ring.insert(pair);
+fn service_end_accepts_answers_and_keeps_its_record() {
+    let (service, public) = service();
     let mut visitor = Session::initiate_pinned(&public, SessionOptions::default()).unwrap();
-    let first = visitor.seal(b"one", &meta(&visitor, Role::Visitor)).unwrap();
-    let second = visitor.seal(b"two", &meta(&visitor, Role::Visitor)).unwrap();
-    // Request 1: the service derives, replies, forgets everything.
-    let reply1 = {
-        let (mut s, _) = ring.accept(&first, SessionOptions::default()).unwrap();
-        s.seal(b"r1", &meta(&s, Role::Assistant)).unwrap()
-    };
-    // Request 2: re-derived from the stored first envelope and its own last reply.
-    let reply2 = {
-        let (mut s, _) = ring.accept(&first, SessionOptions::default()).unwrap();
-        s.resume_after(&reply1).unwrap();
-        assert_eq!(&s.open(&second).unwrap().plaintext[..], b"two");
-        s.seal(b"r2", &meta(&s, Role::Assistant)).unwrap()
-    };
-    assert_eq!(&visitor.open(&reply1).unwrap().plaintext[..], b"r1");
+    let first = seal(&mut visitor, b"one");
+    let (handle, turn) = service.accept(&first).unwrap();
+    assert_eq!((&turn.plaintext[..], &handle), (&b"one"[..], visitor.handle()));
+    let reply = service.seal(&handle, b"r1", &assistant()).unwrap();
+    assert_eq!(&visitor.open(&reply).unwrap().plaintext[..], b"r1");
+    let second = seal(&mut visitor, b"two");
+    let (_, turn) = service.open(&second).unwrap();
+    assert_eq!((&turn.plaintext[..], turn.chain), (&b"two"[..], Chain::Linked));
+    let reply2 = service.with_session(&handle, |s| s.seal(b"r2", &assistant())).unwrap();
     let o = visitor.open(&reply2).unwrap();
     assert_eq!((&o.plaintext[..], o.header.seq, o.chain), (&b"r2"[..], 1, Chain::Linked));
+    // A failed call stores nothing: the record is exactly as before.
+    let before = service.store().load(&handle).unwrap();
+    assert_eq!(service.with_session(&handle, |_| Err::<(), _>(Error::State("no"))).unwrap_err().code(), "bad_state");
+    assert_eq!(service.store().load(&handle).unwrap(), before);
+    let record = service.forget(&handle, 5).unwrap();
+    assert_eq!(record.side, Side::Responder);
+    assert_eq!(service.open(&seal(&mut visitor, b"after")).unwrap_err(), Error::UnknownSession);
 }
 
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn key_rotation_and_retirement() {
-    let mut ring = ServiceKeyring::new();
-    let old = ServiceKeyPair::generate().unwrap();
-    let old_pub = old.public_key().clone();
-    ring.insert(old);
+    let (mut service, old_pub) = service();
     let mut v_old = Session::initiate_pinned(&old_pub, SessionOptions::default()).unwrap();
-    let first_old = v_old.seal(b"old", &meta(&v_old, Role::Visitor)).unwrap();
+    let first_old = seal(&mut v_old, b"old");
     let new = ServiceKeyPair::generate().unwrap();
     let new_pub = new.public_key().clone();
-    ring.insert(new);
+    service.keyring_mut().insert(new);
     let mut v_new = Session::initiate_pinned(&new_pub, SessionOptions::default()).unwrap();
-    let first_new = v_new.seal(b"new", &meta(&v_new, Role::Visitor)).unwrap();
-    assert!(ring.accept(&first_old, SessionOptions::default()).is_ok());
-    assert!(ring.accept(&first_new, SessionOptions::default()).is_ok());
-    assert!(ring.retire(old_pub.key_id()));
-    assert_eq!(ring.accept(&first_old, SessionOptions::default()).unwrap_err(), Error::UnknownKey);
-    assert!(ring.accept(&first_new, SessionOptions::default()).is_ok());
+    let first_new = seal(&mut v_new, b"new");
+    let mut v_late = Session::initiate_pinned(&old_pub, SessionOptions::default()).unwrap();
+    let first_late = seal(&mut v_late, b"late");
+    assert!(service.accept(&first_old).is_ok());
+    assert!(service.keyring_mut().retire(old_pub.key_id()));
+    assert_eq!(service.accept(&first_late).unwrap_err(), Error::UnknownKey);
+    assert!(service.accept(&first_new).is_ok());
+    // Sessions accepted before the retirement go on: their keys are in the record.
+    let reply = service.seal(v_old.handle(), b"still here", &assistant()).unwrap();
+    assert_eq!(&v_old.open(&reply).unwrap().plaintext[..], b"still here");
 }
 
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn replay_gap_reorder_and_window() {
-    let (_ring, mut visitor, mut service) = pinned();
-    let envs: Vec<_> = (0..100).map(|i| visitor.seal(&[i as u8], &meta(&visitor, Role::Visitor)).unwrap()).collect();
-    // seq of envs[i] is i + 1 (seq 0 was the hello turn).
+    let (_ring, mut visitor, mut service, _) = pinned_settled();
+    let envs: Vec<_> = (0..100).map(|i| seal(&mut visitor, &[i as u8])).collect();
+    // seq of envs[i] is i + 2 (seq 0 was the hello, 1 the "thanks").
     assert_eq!(service.open(&envs[0]).unwrap().order, Order::InOrder);
     assert_eq!(service.open(&envs[0]).unwrap_err(), Error::Duplicate);
     let o = service.open(&envs[3]).unwrap();
     assert_eq!((o.order, o.chain), (Order::Gap { missing: 2 }, Chain::Unverified));
-    // Its successor (seq 4) points back to it, but its own predecessor (seq 2) is still missing.
+    assert_eq!(service.status().missing, 2);
     let o = service.open(&envs[2]).unwrap();
     assert_eq!((o.order, o.chain), (Order::Late, Chain::Unverified));
     let o = service.open(&envs[1]).unwrap();
     assert_eq!((o.order, o.chain), (Order::Late, Chain::Linked));
+    assert_eq!(service.status().missing, 0);
     assert_eq!(service.open(&envs[99]).unwrap().order, Order::Gap { missing: 95 });
-    // Highest is 100: the window holds 37..=100 (64 numbers); envs[i] has seq i + 1.
+    // Highest is 101: the window holds 38..=101 (64 numbers); envs[i] has seq i + 2.
     assert!(service.open(&envs[36]).is_ok());
     assert_eq!(service.open(&envs[35]).unwrap_err(), Error::TooOld);
     assert_eq!(service.open(&envs[36]).unwrap_err(), Error::Duplicate);
@@ -193,9 +198,9 @@ fn replay_gap_reorder_and_window() {
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn wrong_session_direction_and_reflection() {
-    let (_r1, mut v1, mut s1) = pinned();
-    let (_r2, _v2, mut s2) = pinned();
-    let env = v1.seal(b"x", &meta(&v1, Role::Visitor)).unwrap();
+    let (_r1, mut v1, mut s1, _) = pinned();
+    let (_r2, _v2, mut s2, _) = pinned();
+    let env = seal(&mut v1, b"x");
     assert_eq!(s2.open(&env).unwrap_err(), Error::WrongSession);
     assert_eq!(v1.open(&env).unwrap_err(), Error::WrongDirection);
     assert_eq!(&s1.open(&env).unwrap().plaintext[..], b"x");
@@ -204,17 +209,24 @@ fn wrong_session_direction_and_reflection() {
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn every_modified_byte_is_rejected_and_state_is_kept() {
-    let (_ring, mut visitor, mut service) = pinned();
-    let env = visitor.seal(b"the genuine turn", &meta(&visitor, Role::Visitor)).unwrap();
+    let (_ring, mut visitor, mut service, _) = pinned_settled();
+    let m = {
+        let mut m = meta(&visitor);
+        m.subject = Some(Pseudonym::from_bytes([3; 16]));
+        m.insert_label(Label::new("page", "checkout").unwrap()).unwrap();
+        m
+    };
+    let env = visitor.seal(b"the genuine turn", &m).unwrap();
     let before = format!("{service:?}");
     for i in 0..env.len() {
-        let mut bad = env.clone();
-        bad[i] ^= 0x01;
-        let err = service.open(&bad).unwrap_err();
-        assert_ne!(err, Error::Duplicate, "byte {i}");
-        assert_eq!(format!("{service:?}"), before, "state changed after failed open at byte {i}");
+        for flip in [0x01u8, 0x80] {
+            let mut bad = env.clone();
+            bad[i] ^= flip;
+            let err = service.open(&bad).unwrap_err();
+            assert_ne!(err, Error::Duplicate, "byte {i}");
+            assert_eq!(format!("{service:?}"), before, "state changed after failed open at byte {i}");
+        }
     }
-    // Truncations and extensions.
     for cut in 0..env.len() {
         assert!(service.open(&env[..cut]).is_err());
     }
@@ -227,21 +239,23 @@ fn every_modified_byte_is_rejected_and_state_is_kept() {
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn inspect_without_keys_and_backend_chain_check() {
-    let (_ring, mut visitor, _service) = pinned();
-    let mut m = meta(&visitor, Role::Visitor);
-    m.labels.push(Label::new("user", &hashed_id(b"app salt", "user-42").unwrap()).unwrap());
-    m.labels.push(Label::new("topic", "billing").unwrap());
+    let (_ring, mut visitor, mut service, _) = pinned_settled();
+    let mut m = meta(&visitor);
+    m.subject = Some(Pseudonym::random().unwrap());
+    m.insert_label(Label::new("topic", "billing").unwrap()).unwrap();
     m.pii.set(PiiCategory::Email, 2);
     let a = visitor.seal(&[b'x'; 100], &m).unwrap();
     let b = visitor.seal(b"short", &m).unwrap();
     let ia = inspect(&a).unwrap();
     let ib = inspect(&b).unwrap();
     assert_eq!(ia.metadata, m);
-    assert_eq!(ia.padded_len, 128);
-    assert_eq!(ib.padded_len, 32);
-    assert_eq!(ib.header.prev, ia.link, "backend can verify the chain without keys");
+    assert_eq!((ia.padded_len, ib.padded_len), (128, 32));
+    assert_eq!(ib.header.prev, ia.link, "a backend can verify the chain without keys");
     assert_eq!(ia.header.direction, Direction::InitiatorToResponder);
-    assert!(ia.hello.is_none());
+    service.open(&a).unwrap();
+    let reply = seal(&mut service, b"ok");
+    let ir = inspect(&reply).unwrap();
+    assert_eq!(ir.header.ack, Some(Ack { seq: ia.header.seq, link: ia.link }), "acks are keyless too");
     let text = base64url_encode(&a);
     assert!(text.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
     assert_eq!(base64url_decode(&text).unwrap(), a);
@@ -251,37 +265,40 @@ fn inspect_without_keys_and_backend_chain_check() {
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn metadata_limits_are_enforced() {
-    let (_ring, mut visitor, _service) = pinned();
-    let mut m = meta(&visitor, Role::Visitor);
-    for i in 0..=MAX_LABELS {
-        m.labels.push(Label { key: format!("k{i}"), value: "v".into() });
+    let (_ring, mut visitor, _service, _) = pinned();
+    let mut m = meta(&visitor);
+    for i in 0..MAX_LABELS {
+        m.insert_label(Label::new(&format!("k{i}"), "v").unwrap()).unwrap();
     }
-    assert_eq!(visitor.seal(b"x", &m).unwrap_err().code(), "limit_exceeded");
-    assert!(Label::new("Bad Key", "v").is_err());
-    assert!(Label::new("", "v").is_err());
-    assert!(Label::new("k", &"v".repeat(65)).is_err());
-    assert!(Label::new("k", "line\nbreak").is_err());
+    assert_eq!(m.insert_label(Label::new("k9", "v").unwrap()).unwrap_err().code(), "limit_exceeded");
     assert!(Metadata::new(Role::Visitor, NOW, MAX_GRANULARITY_SECS + 1).is_err());
-    let mut dup = meta(&visitor, Role::Visitor);
-    dup.labels = vec![Label::new("a", "1").unwrap(), Label::new("a", "2").unwrap()];
-    assert_eq!(visitor.seal(b"x", &dup).unwrap_err().code(), "invalid_input");
+    let mut g = meta(&visitor);
+    g.time_granularity = 1;
+    assert_eq!(visitor.seal(b"x", &g).unwrap_err().code(), "invalid_input");
+    let mut t = meta(&visitor);
+    t.time += 1;
+    assert_eq!(visitor.seal(b"x", &t).unwrap_err().code(), "invalid_input");
+    assert_eq!(visitor.seal(&vec![0; MAX_PLAINTEXT + 1], &meta(&visitor)).unwrap_err().code(), "limit_exceeded");
     assert_eq!(visitor.next_send_seq(), 1, "failed seals do not advance the counter");
+    let big = visitor.seal(&vec![7; MAX_PLAINTEXT], &meta(&visitor)).unwrap();
+    assert!(big.len() <= MAX_ENVELOPE);
 }
 
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
-fn counter_refuses_to_wrap() {
-    let (_ring, mut visitor, _service) = pinned();
-    visitor.set_send_seq_for_tests(u64::MAX - 1);
-    assert!(visitor.seal(b"last", &meta(&visitor, Role::Visitor)).is_ok());
-    assert_eq!(visitor.seal(b"one too many", &meta(&visitor, Role::Visitor)).unwrap_err(), Error::CounterExhausted);
-    assert_eq!(visitor.next_send_seq(), u64::MAX);
+fn counters_refuse_to_pass_2_pow_53() {
+    let (_ring, mut visitor, mut service, _) = pinned();
+    visitor.set_send_seq_for_tests(MAX_COUNTER);
+    let last = seal(&mut visitor, b"last");
+    assert_eq!(inspect(&last).unwrap().header.seq, MAX_COUNTER);
+    assert_eq!(visitor.seal(b"one too many", &meta(&visitor)).unwrap_err(), Error::CounterExhausted);
+    assert_eq!(visitor.next_send_seq(), MAX_COUNTER + 1);
+    assert_eq!(service.open(&last).unwrap().order, Order::Gap { missing: MAX_COUNTER - 1 });
 }
 
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn small_order_service_keys_are_refused() {
-    // The identity and a point of order 8 (RFC 7748 / Wycheproof low-order points).
     let mut zero = [0u8; 32];
     assert_eq!(ServicePublicKey::from_bytes(&zero).unwrap_err(), Error::NonContributory);
     zero[0] = 1;
@@ -293,35 +310,38 @@ fn small_order_service_keys_are_refused() {
 
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
-fn debug_output_of_secret_holders_has_no_key_bytes() {
+fn debug_and_display_of_everything_hold_no_secret() {
     let secret = [0x5au8; 32];
     let pair = ServiceKeyPair::from_secret_bytes(&secret).unwrap();
     let public = pair.public_key().clone();
     let mut ring = ServiceKeyring::new();
     ring.insert(ServiceKeyPair::from_secret_bytes(&secret).unwrap());
     let mut visitor = Session::initiate_pinned(&public, SessionOptions::default()).unwrap();
-    let first = visitor.seal(b"plaintext-marker", &meta(&visitor, Role::Visitor)).unwrap();
-    let (service, opened) = ring.accept(&first, SessionOptions::default()).unwrap();
-    let (mi, _offer) = MutualInitiator::offer(SessionOptions::default()).unwrap();
-    let (mr, _answer) = MutualResponder::answer(&_offer, SessionOptions::default()).unwrap();
+    let first = seal(&mut visitor, b"plaintext-marker");
+    let (service, opened) = ring.accept_unrecorded(&first, SessionOptions::default()).unwrap();
+    let (mi, offer) = MutualInitiator::offer(SessionOptions::default()).unwrap();
+    let (mr, _answer) = MutualResponder::answer(&offer, SessionOptions::default()).unwrap();
+    let svc = Service::new(ring, &secret, MemoryRecordStore::new(), ServiceOptions::default());
     let dumps = [
         format!("{pair:?}"),
-        format!("{ring:?}"),
+        format!("{svc:?}"),
         format!("{visitor:?}"),
         format!("{service:?}"),
         format!("{opened:?}"),
         format!("{mi:?}"),
         format!("{mr:?}"),
         format!("{:?}", Entropy::os()),
+        format!("{:?}", PseudonymKey::from_bytes(&secret).unwrap()),
+        format!("{:?}", svc.keyring().history(&first).unwrap()),
     ];
-    let needles = [hex::encode(secret), format!("{:?}", secret), "90, 90, 90".to_string(), "plaintext-marker".into()];
+    let needles = [hex::encode(secret), format!("{:?}", secret), "90, 90".to_string(), "plaintext-marker".into()];
     for d in &dumps {
         for n in &needles {
             assert!(!d.contains(n.as_str()), "{d}");
         }
         assert!(!d.contains("i2r:") && !d.contains("r2i:"), "{d}");
     }
-    for code in Error::CODES {
-        assert!(!code.is_empty());
+    for e in [Error::DecryptFailed, Error::Malformed("metadata"), Error::Store("x")] {
+        assert!(!e.to_string().is_empty() && Error::CODES.contains(&e.code()));
     }
 }

@@ -1,268 +1,70 @@
-//! Frozen chatseal v1 vectors (`tests/vectors/chatseal_v1.json`), checked byte for byte natively
-//! and in the browser.
+//! Frozen chatseal v2 vectors (`tests/vectors/chatseal_v2.json`, `SPEC.md` § 12), checked natively
+//! and in the browsers.
 //!
-//! Two checks: (1) the library, fed the recorded randomness, reproduces every byte of the file;
-//! (2) a second, minimal implementation written from SPEC.md alone (below, using only the raw
-//! primitives) derives the same keys and opens every frozen envelope. Regenerate (only when the
-//! wire format changes on purpose, with a version bump) with
-//! `CHATSEAL_WRITE_VECTORS=1 cargo test --test vectors_chatseal`.
+//! Two checks: (1) the library, fed the recorded randomness, reproduces every byte of the file and
+//! every invalid case's error code; (2) a second implementation written from SPEC.md alone
+//! (`chatseal_vectors/spec.rs`, over the raw primitives) derives every key, opens every envelope,
+//! checks chain and acknowledgements, decodes and re-encodes both state blobs, and reaches the same
+//! error code for every invalid case it covers. Regenerate (only when the wire format changes on
+//! purpose, with a version bump) with `CHATSEAL_WRITE_VECTORS=1 cargo test --test vectors_chatseal`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use chatseal::primitives::{hkdf_expand, hkdf_extract, x25519, x25519_public, xchacha_open};
-use chatseal::*;
+#[path = "chatseal_vectors/build.rs"]
+mod build;
+#[path = "chatseal_vectors/invalid.rs"]
+mod invalid;
+#[path = "chatseal_vectors/spec.rs"]
+mod spec;
+
+use build::{h, unh};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
+use spec::{arr, End, Keys};
+use std::collections::{BTreeMap, BTreeSet};
 
 #[cfg(target_arch = "wasm32")]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
-const FROZEN: &str = include_str!("vectors/chatseal_v1.json");
+const FROZEN: &str = include_str!("vectors/chatseal_v2.json");
 
-/// Deterministic filler so the file documents where every random byte came from.
-fn pattern(seed: u8, len: usize) -> Vec<u8> {
-    (0..len).map(|i| seed.wrapping_add((i as u8).wrapping_mul(7))).collect()
-}
-
-struct TurnSpec {
-    from_initiator: bool,
-    role: Role,
-    now: u64,
-    labels: Vec<(&'static str, String)>,
-    pii: Vec<(PiiCategory, u16)>,
-    body: Vec<u8>,
-}
-
-fn turns() -> Vec<TurnSpec> {
-    let user = hashed_id(b"demo-salt", "user-42").unwrap();
-    let t = |from_initiator, role, now, body: &[u8]| TurnSpec {
-        from_initiator,
-        role,
-        now,
-        labels: vec![],
-        pii: vec![],
-        body: body.to_vec(),
-    };
-    let mut v = vec![
-        t(true, Role::Visitor, 1_790_000_123, b"Hello! I need help with my order."),
-        t(false, Role::Assistant, 1_790_000_150, b"Of course. What is the order number?"),
-        t(true, Role::Visitor, 1_790_000_201, b"It's 4711-0815, and my email is [EMAIL_1]."),
-        t(false, Role::Assistant, 1_790_000_230, "Thanks! 🙂 Ça marche, العربية too.".as_bytes()),
-        t(true, Role::System, 1_790_000_299, &pattern(3, 4096)),
-    ];
-    v[0].labels = vec![("user", user), ("lang", "en".into())];
-    v[2].pii = vec![(PiiCategory::Email, 1)];
+fn build_all() -> Value {
+    let (pinned, p) = build::build_pinned();
+    let (mutual, m) = build::build_mutual();
+    let (window, w) = build::build_window();
+    let mut v = json!({
+        "about": "chatseal v2 frozen vectors: see SPEC.md § 12 for how to use them.",
+        "version": 2,
+        "suite": 1,
+        "pinned": pinned,
+        "mutual": mutual,
+        "window": window,
+    });
+    let mut cases = invalid::cases(&v["pinned"], &p, &m, &w);
+    cases.push(padding_case(&v["pinned"], &p));
+    for c in &mut cases {
+        let code = invalid::run(&v, c);
+        c["error"] = json!(code);
+    }
+    v["invalid"] = Value::Array(cases);
     v
 }
 
-fn h(b: &[u8]) -> String {
-    hex::encode(b)
-}
-
-fn unh(v: &Value) -> Vec<u8> {
-    hex::decode(v.as_str().unwrap()).unwrap()
-}
-
-fn metadata_for(s: &Session, t: &TurnSpec) -> Metadata {
-    let mut m = s.metadata(t.role, t.now).unwrap();
-    for (k, v) in &t.labels {
-        m.labels.push(Label::new(k, v).unwrap());
-    }
-    for &(c, n) in &t.pii {
-        m.pii.set(c, n);
-    }
-    m
-}
-
-/// Runs the conversation with scripted randomness; returns the JSON records of the turns.
-fn converse(initiator: &mut Session, mut accept: impl FnMut(&[u8]) -> Session) -> Vec<Value> {
-    let mut responder: Option<Session> = None;
-    let mut out = vec![];
-    for t in turns() {
-        let (sender, receiver) =
-            if t.from_initiator { (&mut *initiator, None) } else { (responder.as_mut().unwrap(), Some(())) };
-        let env = sender.seal(&t.body, &metadata_for(sender, &t)).unwrap();
-        match (receiver, responder.as_mut()) {
-            (None, None) => responder = Some(accept(&env)),
-            (None, Some(r)) => assert_eq!(&r.open(&env).unwrap().plaintext[..], &t.body[..]),
-            (Some(()), _) => assert_eq!(&initiator.open(&env).unwrap().plaintext[..], &t.body[..]),
-        }
-        out.push(json!({
-            "sender": if t.from_initiator { "initiator" } else { "responder" },
-            "role": format!("{:?}", t.role).to_lowercase(),
-            "now": t.now,
-            "labels": t.labels.iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>(),
-            "pii": t.pii.iter().map(|(c, n)| json!([c.name(), n])).collect::<Vec<_>>(),
-            "plaintext": h(&t.body),
-            "envelope": h(&env),
-            "link": h(&inspect(&env).unwrap().link),
-        }));
-    }
-    out
-}
-
-fn initiator_entropy(seed: u8) -> Vec<u8> {
-    // ephemeral secret (32) ‖ session id (16) ‖ one 24-byte nonce per initiator turn
-    pattern(seed, 32 + 16 + 24 * 3)
-}
-
-fn responder_entropy(seed: u8, with_ephemeral: bool) -> Vec<u8> {
-    pattern(seed, if with_ephemeral { 32 } else { 0 } + 24 * 2)
-}
-
-fn opts(entropy: Vec<u8>) -> SessionOptions {
-    SessionOptions { time_granularity: 60, entropy: Entropy::scripted(entropy), ..SessionOptions::default() }
-}
-
-fn build_pinned() -> Value {
-    let service_secret = pattern(0xa0, 32);
-    let pair = ServiceKeyPair::from_secret_bytes(&service_secret).unwrap();
-    let public = pair.public_key().clone();
-    let mut ring = ServiceKeyring::new();
-    ring.insert(pair);
-    let (ie, re) = (initiator_entropy(0x10), responder_entropy(0x60, false));
-    let mut initiator = Session::initiate_pinned(&public, opts(ie.clone())).unwrap();
-    let code = initiator.safety_code();
-    let turns = converse(&mut initiator, |env| ring.accept(env, opts(re.clone())).unwrap().0);
+/// A visitor turn whose padding marker is missing, sealed with the epoch-1 key the spec derives
+/// (the library cannot be made to seal one).
+fn padding_case(p: &Value, envs: &[Vec<u8>]) -> Value {
+    let keys = pinned_epochs(p).1;
+    let t2 = &envs[2];
+    let e = spec::parse(t2).unwrap();
+    let (aad, rest) = t2.split_at(e.aad_len);
+    let nonce: [u8; 24] = arr(&rest[..24]);
+    let mut body = vec![b'x'; 64];
+    let tag = chatseal::primitives::xchacha_seal_in_place(&keys.i2r, &nonce, aad, &mut body);
+    tag.unwrap();
+    let env = [aad, &nonce[..], &body].concat();
     json!({
-        "service_secret": h(&service_secret),
-        "service_public": h(public.as_bytes()),
-        "key_id": h(public.key_id()),
-        "initiator_entropy": h(&ie),
-        "responder_entropy": h(&re),
-        "time_granularity": 60,
-        "safety_code": code,
-        "turns": turns,
-    })
-}
-
-fn build_mutual() -> Value {
-    let (ie, re) = (initiator_entropy(0x20), responder_entropy(0x70, true));
-    let (mut pending, offer) = MutualInitiator::offer(opts(ie.clone())).unwrap();
-    let (mut responder, answer) = MutualResponder::answer(&offer, opts(re.clone())).unwrap();
-    let mut initiator = pending.complete(&answer).unwrap();
-    let code = initiator.safety_code();
-    let turns = converse(&mut initiator, |env| {
-        let (s, _) = responder.accept(env).unwrap();
-        assert_eq!(s.safety_code(), code);
-        s
-    });
-    json!({
-        "initiator_entropy": h(&ie),
-        "responder_entropy": h(&re),
-        "time_granularity": 60,
-        "offer": h(&offer),
-        "answer": h(&answer),
-        "safety_code": code,
-        "turns": turns,
-    })
-}
-
-/// Invalid envelopes derived from the pinned conversation, each opened by a responder that has
-/// accepted turn 0 only; the expected error code is frozen.
-fn build_invalid(pinned: &Value) -> Value {
-    let first = unh(&pinned["turns"][0]["envelope"]);
-    let third = unh(&pinned["turns"][2]["envelope"]);
-    let mut cases: Vec<(&str, Vec<u8>)> = vec![];
-    let mut m = third.clone();
-    *m.last_mut().unwrap() ^= 0x80;
-    cases.push(("tag bit flipped", m));
-    let mut m = third.clone();
-    m[100] ^= 0x01;
-    cases.push(("metadata byte flipped", m));
-    let mut m = third.clone();
-    m[2] = 2;
-    cases.push(("version 2", m));
-    let mut m = third.clone();
-    m[3] = 9;
-    cases.push(("unknown suite", m));
-    let mut m = third.clone();
-    m[0] = b'X';
-    cases.push(("bad magic", m));
-    cases.push(("truncated inside header", third[..40].to_vec()));
-    let mut m = third.clone();
-    m.truncate(m.len() - 1);
-    cases.push(("ciphertext not a bucket length", m));
-    let mut m = third.clone();
-    m[5] = 1;
-    cases.push(("direction flipped", m));
-    let mut m = third.clone();
-    m[6] ^= 0xff;
-    cases.push(("other session id", m));
-    cases.push(("replay of the first turn", first.clone()));
-    let mut m = third.clone();
-    m[4] = 2;
-    cases.push(("hello flag on a later turn", m));
-    let mut m = third.clone();
-    m[25] = 1;
-    cases.push(("unknown epoch", m));
-    let service_secret = unh(&pinned["service_secret"]);
-    let mut ring = ServiceKeyring::new();
-    ring.insert(ServiceKeyPair::from_secret_bytes(&service_secret).unwrap());
-    let re = unh(&pinned["responder_entropy"]);
-    Value::Array(
-        cases
-            .into_iter()
-            .map(|(what, bytes)| {
-                let (mut s, _) = ring.accept(&first, opts(re.clone())).unwrap();
-                let err = s.open(&bytes).unwrap_err();
-                json!({ "description": what, "envelope": h(&bytes), "error": err.code() })
-            })
-            .collect(),
-    )
-}
-
-/// A pinned session that rekeys once and exports its state (SPEC.md § 13.1, § 13.2).
-fn build_lifecycle() -> Value {
-    let service_secret = pattern(0xb0, 32);
-    let pair = ServiceKeyPair::from_secret_bytes(&service_secret).unwrap();
-    let public = pair.public_key().clone();
-    let mut ring = ServiceKeyring::new();
-    ring.insert(pair);
-    // initiator: ephemeral 32, session id 16, nonce 24, rekey secret 32, nonce 24, nonce 24, blob nonce 24
-    let ie = pattern(0x30, 32 + 16 + 24 + 32 + 24 + 24 + 24);
-    // responder: answer's ephemeral secret 32, nonce 24
-    let re = pattern(0x80, 32 + 24);
-    let kek = pattern(0xc0, 32);
-    let mut i = Session::initiate_pinned(&public, opts(ie.clone())).unwrap();
-    let mut record = vec![];
-    let mut turn = |sender: &mut Session, body: &[u8]| {
-        let env = sender.seal(body, &sender.metadata(Role::System, 1_790_001_000).unwrap()).unwrap();
-        record.push(json!({ "plaintext": h(body), "envelope": h(&env) }));
-        env
-    };
-    let t0 = turn(&mut i, b"before rekeying");
-    let (mut r, _) = ring.accept(&t0, opts(re.clone())).unwrap();
-    i.rekey_now().unwrap();
-    let t1 = turn(&mut i, b"offer rides on this turn");
-    r.open(&t1).unwrap();
-    let t2 = turn(&mut r, b"answer rides on this turn, in epoch 1");
-    i.open(&t2).unwrap();
-    let t3 = turn(&mut i, b"epoch 1 from the initiator");
-    r.open(&t3).unwrap();
-    let blob = i.export_state(&kek.clone().try_into().unwrap()).unwrap();
-    json!({
-        "service_secret": h(&service_secret),
-        "initiator_entropy": h(&ie),
-        "responder_entropy": h(&re),
-        "time": 1_790_001_000,
-        "role": "system",
-        "turns": record,
-        "kek": h(&kek),
-        "initiator_state_blob": h(&blob),
-    })
-}
-
-fn build_all() -> Value {
-    let pinned = build_pinned();
-    let invalid = build_invalid(&pinned);
-    json!({
-        "lifecycle": build_lifecycle(),
-        "about": "chatseal v1 frozen vectors: see SPEC.md § Test vectors for how to use them.",
-        "version": 1,
-        "suite": 1,
-        "pinned": pinned,
-        "mutual": build_mutual(),
-        "invalid": invalid,
+        "description": "padding without its 0x80 marker",
+        "operation": "open",
+        "receiver": invalid::receiver("pinned", "responder", &[0]),
+        "input": h(&env),
     })
 }
 
@@ -272,199 +74,263 @@ fn library_reproduces_frozen_vectors_byte_for_byte() {
     let built = build_all();
     #[cfg(not(target_arch = "wasm32"))]
     if std::env::var_os("CHATSEAL_WRITE_VECTORS").is_some() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/chatseal_v1.json");
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/chatseal_v2.json");
         std::fs::write(path, serde_json::to_string_pretty(&built).unwrap() + "\n").unwrap();
         return;
     }
     let frozen: Value = serde_json::from_str(FROZEN).unwrap();
     assert_eq!(built, frozen, "the library's output differs from the frozen vectors");
-    let n = frozen["pinned"]["turns"].as_array().unwrap().len()
-        + frozen["mutual"]["turns"].as_array().unwrap().len()
-        + frozen["invalid"].as_array().unwrap().len()
-        + frozen["lifecycle"]["turns"].as_array().unwrap().len()
-        + 1; // the lifecycle state blob
-    println!("chatseal vectors: {n} cases reproduced byte for byte");
+    let codes: BTreeSet<&str> =
+        frozen["invalid"].as_array().unwrap().iter().map(|c| c["error"].as_str().unwrap()).collect();
+    let n =
+        frozen["pinned"]["turns"].as_array().unwrap().len() + frozen["mutual"]["turns"].as_array().unwrap().len() + 3;
+    println!(
+        "chatseal vectors: {n} turns and state blobs, {} invalid cases covering {} error codes, reproduced byte for byte",
+        frozen["invalid"].as_array().unwrap().len(),
+        codes.len()
+    );
 }
 
-// ---- A second implementation, from SPEC.md only -------------------------------------------
-
-fn sha256(parts: &[&[u8]]) -> [u8; 32] {
-    let mut d = Sha256::new();
-    for p in parts {
-        d.update(p);
-    }
-    d.finalize().into()
+/// The pinned section's epoch 0 and 1 keys, from the spec (§ 5.1, § 5.3).
+fn pinned_epochs(p: &Value) -> (Keys, Keys, [u8; 32], [u8; 32], String) {
+    let ss = unh(&p["service_secret"]);
+    let s_pub = spec::public(&ss);
+    let key_id = &spec::sha256(&[b"chatseal v2 key id", &s_pub])[..8];
+    let ie = unh(&p["initiator_entropy"]);
+    let re = unh(&p["responder_entropy"]);
+    let e_i = spec::public(&ie[..32]);
+    let handle = spec::handle(1, key_id, &e_i);
+    let (k0, root0, code) = spec::epoch0(1, &handle, key_id, &e_i, &s_pub, &spec::x(&ie[..32], &s_pub));
+    let e_r = spec::public(&re[..32]);
+    let (k1, root1) = spec::next_epoch(&root0, &spec::x(&re[..32], &e_i), 1);
+    assert_eq!(spec::x(&ie[..32], &e_r), spec::x(&re[..32], &e_i));
+    (k0, k1, root1, arr(&re[..32]), code)
 }
 
-struct SpecKeys {
-    i2r: [u8; 32],
-    r2i: [u8; 32],
-    safety_code: String,
-}
-
-/// SPEC.md § 5.3 and § 13.2: epoch n's keys and next root from a pseudorandom key.
-fn spec_expand_epoch(prk: &[u8; 32], n: u32) -> ([u8; 32], [u8; 32], [u8; 32]) {
-    let e = n.to_be_bytes();
-    let mut out = [[0u8; 32]; 3];
-    for (label, o) in [&b"chatseal v1 key i2r"[..], b"chatseal v1 key r2i", b"chatseal v1 root"].iter().zip(&mut out) {
-        hkdf_expand(prk, &[label, &e[..]].concat(), o).unwrap();
-    }
-    (out[0], out[1], out[2])
-}
-
-/// SPEC.md § Key schedule.
-fn spec_keys(mode: u8, sid: &[u8], key_id: &[u8], ipub: &[u8], rpub: &[u8], shared: &[u8]) -> SpecKeys {
-    let th = sha256(&[b"chatseal v1 transcript", &[1, 1, mode], sid, key_id, ipub, rpub]);
-    let prk = hkdf_extract(&th, shared);
-    let mut i2r = [0u8; 32];
-    let mut r2i = [0u8; 32];
-    let mut safety = [0u8; 8];
-    hkdf_expand(&*prk, b"chatseal v1 key i2r\0\0\0\0", &mut i2r).unwrap();
-    hkdf_expand(&*prk, b"chatseal v1 key r2i\0\0\0\0", &mut r2i).unwrap();
-    hkdf_expand(&*prk, b"chatseal v1 safety code", &mut safety).unwrap();
-    let n = format!("{:012}", u64::from_be_bytes(safety) % 1_000_000_000_000);
-    SpecKeys { i2r, r2i, safety_code: format!("{} {} {}", &n[..4], &n[4..8], &n[8..]) }
-}
-
-/// SPEC.md § Envelope and § Padding: split, decrypt, unpad; returns (plaintext, link, prev).
-fn spec_open(keys: &SpecKeys, env: &[u8]) -> (Vec<u8>, [u8; 32], [u8; 32]) {
-    assert_eq!(&env[..4], &[b'C', b'S', 1, 1]);
-    let kind = env[4];
-    let dir = env[5];
-    let mut at = 66
-        + match kind {
-            2 => 41,
-            3 | 4 => 32,
-            _ => 0,
-        };
-    let meta_len = u16::from_be_bytes([env[at], env[at + 1]]) as usize;
-    at += 2 + meta_len;
-    let (aad, rest) = env.split_at(at);
-    let nonce: [u8; 24] = rest[..24].try_into().unwrap();
-    let ct = &rest[24..];
-    let key = if dir == 0 { &keys.i2r } else { &keys.r2i };
-    let padded = xchacha_open(key, &nonce, aad, ct).unwrap();
-    let marker = padded.iter().rposition(|&b| b != 0).unwrap();
-    assert_eq!(padded[marker], 0x80);
-    let link = sha256(&[b"chatseal v1 chain", aad, &nonce, &ct[ct.len() - 16..]]);
-    (padded[..marker].to_vec(), link, env[34..66].try_into().unwrap())
-}
-
-fn spec_check_turns(keys: &SpecKeys, turns: &Value) {
-    let mut last_link = [[0u8; 32]; 2];
+/// Opens every turn of a conversation with `keys` per epoch; checks links, prev and acks.
+fn spec_check_turns(turns: &Value, keys: &BTreeMap<u32, Keys>) -> Vec<Vec<u8>> {
+    let mut last: [Option<(u64, [u8; 32])>; 2] = [None, None];
+    let mut envs = vec![];
     for t in turns.as_array().unwrap() {
         let env = unh(&t["envelope"]);
-        let (pt, link, prev) = spec_open(keys, &env);
+        let e = spec::parse(&env).unwrap();
+        let k = keys[&e.epoch];
+        let (pt, link) = spec::open(if e.dir == 0 { &k.i2r } else { &k.r2i }, &env, &e).unwrap();
         assert_eq!(pt, unh(&t["plaintext"]));
         assert_eq!(link.to_vec(), unh(&t["link"]));
-        let d = usize::from(env[5]);
-        assert_eq!(prev, last_link[d], "chain");
-        last_link[d] = link;
+        let d = usize::from(e.dir);
+        assert_eq!(e.prev, last[d].map_or([0; 32], |l| l.1), "prev is the link of the previous turn");
+        assert_eq!(e.seq, last[d].map_or(0, |l| l.0 + 1));
+        // The ack names the latest turn of the other direction, which precedes it here.
+        let other = last[1 - d];
+        assert_eq!((e.ack, e.ack_link), (other.map_or(0, |o| o.0 + 1), other.map_or([0; 32], |o| o.1)));
+        assert_eq!(
+            (e.flags & 0x20 != 0, e.epoch),
+            (t["close"].as_bool().unwrap(), t["epoch"].as_u64().unwrap() as u32)
+        );
+        assert_eq!(e.stream_start, t["stream"].get("start").and_then(Value::as_u64));
+        last[d] = Some((e.seq, link));
+        envs.push(env);
     }
+    envs
 }
 
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
-fn spec_implementation_opens_frozen_vectors() {
+fn spec_implementation_checks_frozen_vectors() {
     let v: Value = serde_json::from_str(FROZEN).unwrap();
-
     let p = &v["pinned"];
-    let ss: [u8; 32] = unh(&p["service_secret"]).try_into().unwrap();
-    let spub = x25519_public(&ss);
-    assert_eq!(spub.to_vec(), unh(&p["service_public"]));
-    let key_id = &sha256(&[b"chatseal v1 key id", &spub])[..8];
-    assert_eq!(key_id.to_vec(), unh(&p["key_id"]));
-    let ie = unh(&p["initiator_entropy"]);
-    let esec: [u8; 32] = ie[..32].try_into().unwrap();
-    let sid = &ie[32..48];
-    let ipub = x25519_public(&esec);
-    let shared = x25519(&esec, &spub).unwrap();
-    let keys = spec_keys(1, sid, key_id, &ipub, &spub, &*shared);
-    assert_eq!(keys.safety_code, p["safety_code"].as_str().unwrap());
-    // The hello of the first envelope carries mode 1, the key id and the ephemeral public key.
-    let first = unh(&p["turns"][0]["envelope"]);
-    assert_eq!(&first[66..107], &[&[1u8][..], key_id, &ipub].concat()[..]);
-    spec_check_turns(&keys, &p["turns"]);
-
-    let m = &v["mutual"];
-    let ie = unh(&m["initiator_entropy"]);
-    let re = unh(&m["responder_entropy"]);
-    let isec: [u8; 32] = ie[..32].try_into().unwrap();
-    let rsec: [u8; 32] = re[..32].try_into().unwrap();
-    let sid = &ie[32..48];
-    let (ipub, rpub) = (x25519_public(&isec), x25519_public(&rsec));
-    let offer = unh(&m["offer"]);
-    assert_eq!(offer, [&b"CS"[..], &[1, 1, 0x10], sid, &sha256(&[b"chatseal v1 commit", sid, &ipub])].concat());
-    assert_eq!(unh(&m["answer"]), [&b"CS"[..], &[1, 1, 0x11], sid, &rpub].concat());
-    let shared = x25519(&isec, &rpub).unwrap();
-    let keys = spec_keys(2, sid, &[0; 8], &ipub, &rpub, &*shared);
-    assert_eq!(keys.safety_code, m["safety_code"].as_str().unwrap());
-    spec_check_turns(&keys, &m["turns"]);
-
-    spec_check_lifecycle(&v["lifecycle"]);
-
-    for case in v["invalid"].as_array().unwrap() {
-        assert!(Error::CODES.contains(&case["error"].as_str().unwrap()));
+    let (k0, k1, root1, _, code) = pinned_epochs(p);
+    assert_eq!(code, p["safety_code"].as_str().unwrap());
+    let s_pub = unh(&p["service_public"]);
+    assert_eq!(spec::public(&unh(&p["service_secret"])).to_vec(), s_pub);
+    let key_id = spec::sha256(&[b"chatseal v2 key id", &s_pub])[..8].to_vec();
+    assert_eq!(key_id, unh(&p["key_id"]));
+    let e_i = spec::public(&unh(&p["initiator_entropy"])[..32]);
+    assert_eq!(spec::handle(1, &key_id, &e_i).to_vec(), unh(&p["handle"]));
+    let envs = spec_check_turns(&p["turns"], &BTreeMap::from([(0, k0), (1, k1)]));
+    assert_eq!(&envs[0][107..148], &[&[1u8][..], &key_id, &e_i].concat()[..], "hello: mode, key id, E_i");
+    let kek = spec::hex32(&p["kek"]);
+    for (side, blob) in [(0u8, &p["initiator_state_blob"]), (1, &p["responder_state_blob"])] {
+        let blob = unh(blob);
+        let s = spec::open_blob(&blob, &kek, &unh(&p["handle"]), 0).unwrap();
+        assert_eq!(spec::encode_state(&s), spec::plaintext(&blob, &kek), "every byte of the state accounted for");
+        assert_eq!((s.side, s.mode, s.generation, s.key_id.to_vec()), (side, 1, 1, key_id.clone()));
+        assert_eq!((s.every_turns, s.every_secs, s.keep_old), (0, 0, 0));
+        assert_eq!((s.root, s.send_epoch, s.epochs.clone()), (root1, 1, vec![(1, k1)]), "epoch 0 deleted (§ 5.1)");
+        assert_eq!((s.closed, s.peer_closed[0], s.hello.clone(), s.rekey.clone()), (1, 1, vec![0], vec![0]));
+        assert!(s.extension.is_empty());
     }
+    spec_check_mutual(&v["mutual"]);
+    let (covered, library_only) = spec_check_invalid(&v);
+    println!("chatseal vectors: the spec-only implementation reached the frozen code in {covered} invalid cases ({library_only} API-level ones are library-only)");
 }
 
-/// SPEC.md § 13: rekeying to epoch 1 and the sealed state blob, from the spec alone.
-fn spec_check_lifecycle(l: &Value) {
-    let ss: [u8; 32] = unh(&l["service_secret"]).try_into().unwrap();
-    let spub = x25519_public(&ss);
-    let key_id = &sha256(&[b"chatseal v1 key id", &spub])[..8];
-    let ie = unh(&l["initiator_entropy"]);
-    let re = unh(&l["responder_entropy"]);
-    let esec: [u8; 32] = ie[..32].try_into().unwrap();
-    let sid = &ie[32..48];
-    let ipub = x25519_public(&esec);
-    let shared = x25519(&esec, &spub).unwrap();
-    let th = sha256(&[b"chatseal v1 transcript", &[1, 1, 1], sid, key_id, &ipub, &spub]);
-    let prk0 = hkdf_extract(&th, &*shared);
-    let (i2r0, r2i0, root0) = spec_expand_epoch(&prk0, 0);
-    let envs: Vec<Vec<u8>> = l["turns"].as_array().unwrap().iter().map(|t| unh(&t["envelope"])).collect();
-    // Turn 1 carries the offer (kind 3): A = X25519(a, 9), a drawn after the first nonce.
-    let a: [u8; 32] = ie[72..104].try_into().unwrap();
-    assert_eq!(envs[1][4], 3);
-    assert_eq!(&envs[1][66..98], &x25519_public(&a));
-    // Turn 2 carries the answer (kind 4) and is sealed in epoch 1.
-    assert_eq!((envs[2][4], &envs[2][22..26]), (4, &[0, 0, 0, 1][..]));
-    let b: [u8; 32] = re[..32].try_into().unwrap();
-    assert_eq!(&envs[2][66..98], &x25519_public(&b));
-    let big_b: [u8; 32] = envs[2][66..98].try_into().unwrap();
-    let prk1 = hkdf_extract(&root0, &*x25519(&a, &big_b).unwrap());
-    let (i2r1, r2i1, root1) = spec_expand_epoch(&prk1, 1);
-    let k0 = SpecKeys { i2r: i2r0, r2i: r2i0, safety_code: String::new() };
-    let k1 = SpecKeys { i2r: i2r1, r2i: r2i1, safety_code: String::new() };
-    for (env, t, keys) in [(0, 0, &k0), (1, 1, &k0), (2, 2, &k1), (3, 3, &k1)] {
-        let (pt, _, _) = spec_open(keys, &envs[env]);
-        assert_eq!(pt, unh(&l["turns"][t]["plaintext"]));
+fn spec_check_mutual(m: &Value) {
+    let ie = unh(&m["initiator_entropy"]);
+    let re = unh(&m["responder_entropy"]);
+    let (e_i, e_r) = (spec::public(&ie[..32]), spec::public(&re[..32]));
+    let handle = spec::handle(2, &[0; 8], &e_i);
+    let c = spec::sha256(&[b"chatseal v2 commit", &e_i]);
+    assert_eq!(unh(&m["offer"]), [&b"CS"[..], &[2, 1, 0x10], &handle, &c].concat());
+    assert_eq!(unh(&m["answer"]), [&b"CS"[..], &[2, 1, 0x11], &handle, &e_r].concat());
+    let (k0, root0, code) = spec::epoch0(2, &handle, &[0; 8], &e_i, &e_r, &spec::x(&ie[..32], &e_r));
+    assert_eq!(code, m["safety_code"].as_str().unwrap());
+    // The initiator's rekeying secret a follows its first nonce; the responder's answer secret b
+    // follows its first nonce (§ 6.2).
+    let a = &ie[56..88];
+    let b = &re[56..88];
+    let (k1, _) = spec::next_epoch(&root0, &spec::x(a, &spec::public(b)), 1);
+    let envs = spec_check_turns(&m["turns"], &BTreeMap::from([(0, k0), (1, k1)]));
+    assert_eq!(spec::parse(&envs[2]).unwrap().rekey_key, Some(spec::public(a)), "the offer");
+    assert_eq!(spec::parse(&envs[3]).unwrap().rekey_key, Some(spec::public(b)), "the answer");
+    let kek = spec::hex32(&m["kek"]);
+    let blob = unh(&m["initiator_state_blob"]);
+    let s = spec::open_blob(&blob, &kek, &handle, 0).unwrap();
+    assert_eq!(spec::encode_state(&s), spec::plaintext(&blob, &kek));
+    assert_eq!((s.mode, s.key_id, s.epochs.clone()), (2, [0; 8], vec![(1, k1)]));
+    // § 13.5: the PII extension: format 1, numbered everywhere, one e-mail value.
+    let ext = unh(&m["initiator_extension"]);
+    assert_eq!(s.extension, ext);
+    assert_eq!((&ext[..9], &ext[9..13], ext[13]), (&[1, 0, 0, 0, 0, 0, 0, 0, 1][..], &[0, 0, 0, 1][..], 2));
+    assert_eq!(&ext[18..], b"ana@example.com");
+}
+
+/// A receiver, as the spec describes it, after the turns listed (`invalid::receiver`).
+fn spec_receiver(v: &Value, r: &Value) -> End {
+    let conv = r["conversation"].as_str().unwrap();
+    let section = &v[conv];
+    let p = &v["pinned"];
+    let envs: Vec<Vec<u8>> = match conv {
+        "window" => section["envelopes"].as_array().unwrap().iter().map(unh).collect(),
+        _ => section["turns"].as_array().unwrap().iter().map(|t| unh(&t["envelope"])).collect(),
+    };
+    let ss = unh(&p["service_secret"]);
+    let s_pub = spec::public(&ss);
+    let key_id = &spec::sha256(&[b"chatseal v2 key id", &s_pub])[..8];
+    let ie = unh(&section["initiator_entropy"]);
+    let e_i = spec::public(&ie[..32]);
+    let handle = spec::handle(1, key_id, &e_i);
+    let (k0, root0, _) = spec::epoch0(1, &handle, key_id, &e_i, &s_pub, &spec::x(&ie[..32], &s_pub));
+    let responder = r["side"] == "responder";
+    let mut end = End {
+        handle,
+        initiator: !responder,
+        epochs: BTreeMap::from([(0, k0)]),
+        root: root0,
+        offer_secret: (!responder).then(|| arr(&ie[..32])),
+        answered: false,
+        answer_secret: responder.then(|| arr(&unh(&section["responder_entropy"])[..32])),
+        opened: BTreeSet::new(),
+        peer_close: None,
+        links: BTreeMap::new(),
+    };
+    for i in r["after"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as usize) {
+        let own = spec::parse(&envs[i]).unwrap().dir == u8::from(responder);
+        if !own {
+            end.open(&envs[i]).unwrap();
+        }
     }
-    // The state blob: prelude kind 0x20, nonce, XChaCha20-Poly1305 under the KEK with the
-    // prelude as associated data.
-    let blob = unh(&l["initiator_state_blob"]);
-    let kek: [u8; 32] = unh(&l["kek"]).try_into().unwrap();
-    assert_eq!(&blob[..5], &[b'C', b'S', 1, 1, 0x20]);
-    assert_eq!(&blob[5..29], &ie[152..176]);
-    let state = xchacha_open(&kek, &blob[5..29].try_into().unwrap(), &blob[..5], &blob[29..]).unwrap();
-    assert_eq!(&state[..3], &[1, 0, 1]); // format, initiator, pinned
-    assert_eq!(&state[3..19], sid);
-    assert_eq!(&state[19..27], key_id);
-    assert_eq!(u64::from_be_bytes(state[35..43].try_into().unwrap()), 1); // generation
-                                                                          // hello none (1 byte) after granularity, policy; rekey idle; then the root of epoch 1.
-    let at = 43 + 4 + 4 + 1;
-    assert_eq!(&state[at..at + 2], &[0, 0]);
-    assert_eq!(&state[at + 2..at + 34], &root1);
-    let at = at + 34;
-    assert_eq!(&state[at..at + 4], &[0, 0, 0, 1]); // send epoch
-    assert_eq!(u64::from_be_bytes(state[at + 12..at + 20].try_into().unwrap()), 3); // next send seq
-                                                                                    // The epochs held: 0 and 1 with the keys derived above.
-    let window_len = 1 + 8 + 8 + 64 * 16;
-    let at = at + 4 + 8 + 8 + 32 + window_len;
-    assert_eq!(&state[at..at + 4], &[0, 0, 0, 2]);
-    assert_eq!(&state[at + 8..at + 40], &i2r0);
-    assert_eq!(&state[at + 40..at + 72], &r2i0);
-    assert_eq!(&state[at + 72..at + 76], &[0, 0, 0, 1]);
-    assert_eq!(&state[at + 76..at + 108], &i2r1);
-    assert_eq!(&state[at + 108..at + 140], &r2i1);
+    end
+}
+
+/// Every invalid case the spec-only implementation can judge; returns (covered, library-only).
+fn spec_check_invalid(v: &Value) -> (usize, usize) {
+    let (mut covered, mut library_only) = (0, 0);
+    for c in v["invalid"].as_array().unwrap() {
+        let input = || match c.get("input_len") {
+            Some(n) => vec![0u8; n.as_u64().unwrap() as usize],
+            None => unh(&c["input"]),
+        };
+        let got: Result<(), &str> = match c["operation"].as_str().unwrap() {
+            "open" => spec_receiver(v, &c["receiver"]).open(&input()).map(|_| ()),
+            "open_stream" => {
+                let mut end = spec_receiver(v, &c["receiver"]);
+                let mut next: Option<(u64, u64)> = None;
+                let mut ended = false;
+                let mut result = Ok(());
+                for env in c["inputs"].as_array().unwrap().iter().map(unh) {
+                    let e = spec::parse(&env).unwrap();
+                    end.open(&env).unwrap();
+                    let start = e.stream_start.unwrap();
+                    let fits = next.map_or(start == e.seq, |(s, n)| s == start && n == e.seq);
+                    if !fits || ended {
+                        result = Err("stream_broken");
+                        break;
+                    }
+                    next = Some((start, e.seq + 1));
+                    ended = e.flags & 0x10 != 0;
+                }
+                result.and(if ended { Ok(()) } else { Err("stream_broken") })
+            }
+            "accept" => spec_accept(c, &input()),
+            "import" => spec::open_blob(
+                &input(),
+                &spec::hex32(&c["kek"]),
+                &unh(&c["handle"]),
+                c["min_generation"].as_u64().unwrap(),
+            )
+            .map(|_| ()),
+            "answer" => spec_offer(&input()),
+            "complete" => spec_complete(c, &input()),
+            _ => {
+                library_only += 1;
+                continue;
+            }
+        };
+        assert_eq!(got.unwrap_err(), c["error"].as_str().unwrap(), "{}", c["description"]);
+        covered += 1;
+    }
+    (covered, library_only)
+}
+
+/// § 5.1 and § 5.4, for a service holding one key and having accepted `accepted`.
+fn spec_accept(c: &Value, env: &[u8]) -> Result<(), &'static str> {
+    let e = spec::parse(env)?;
+    let hello = e.hello.ok_or("not_hello")?;
+    if hello[0] != 1 {
+        return Err("bad_state");
+    }
+    let ss = unh(&c["service_secret"]);
+    let s_pub = spec::public(&ss);
+    if hello[1..9] != spec::sha256(&[b"chatseal v2 key id", &s_pub])[..8] {
+        return Err("unknown_key");
+    }
+    let accepted: Vec<Vec<u8>> = c["accepted"].as_array().unwrap().iter().map(|a| unh(a)[7..23].to_vec()).collect();
+    if accepted.contains(&e.handle.to_vec()) {
+        return Err("session_exists");
+    }
+    chatseal::primitives::x25519(&arr(&ss), &arr(&hello[9..])).map_err(|_| "non_contributory")?;
+    Ok(())
+}
+
+/// § 5.2: an offer.
+fn spec_offer(b: &[u8]) -> Result<(), &'static str> {
+    if b.len() < 5 || &b[..2] != b"CS" {
+        return Err("malformed");
+    }
+    if b[2] != 2 {
+        return Err("unsupported_version");
+    }
+    if b.len() != 53 || b[3] != 1 || b[4] != 0x10 {
+        return Err("malformed");
+    }
+    let h: [u8; 16] = arr(&spec::sha256(&[b"chatseal v2 handle", &[2], &[0; 8], &b[21..53]])[..16]);
+    if h != b[5..21] {
+        return Err("malformed");
+    }
+    Ok(())
+}
+
+/// § 5.2 step 3: an answer for the initiator whose randomness the case gives.
+fn spec_complete(c: &Value, b: &[u8]) -> Result<(), &'static str> {
+    if b.len() != 53 || &b[..5] != b"CS\x02\x01\x11" {
+        return Err("malformed");
+    }
+    let e_i = spec::public(&unh(&c["initiator_entropy"])[..32]);
+    if b[5..21] != spec::handle(2, &[0; 8], &e_i) {
+        return Err("wrong_session");
+    }
+    chatseal::primitives::x25519(&[1; 32], &arr(&b[21..53])).map_err(|_| "non_contributory")?;
+    Ok(())
 }

@@ -45,7 +45,10 @@ pub(crate) enum RekeyState {
     Offered(RekeySecret),
     /// This end answered `offer` with `answer` and moved to the new epoch; every turn carries the
     /// answer until the peer's first turn in the new epoch shows it arrived.
-    Answered { offer: [u8; PUBLIC_KEY_LEN], answer: [u8; PUBLIC_KEY_LEN] },
+    Answered {
+        offer: [u8; PUBLIC_KEY_LEN],
+        answer: [u8; PUBLIC_KEY_LEN],
+    },
 }
 
 /// A new epoch an authentic turn calls for, applied only when the open commits.
@@ -151,7 +154,9 @@ impl Epochs {
             return Ok((Zeroizing::new(*direction_key(keys, direction)), None));
         }
         match (&self.state, rekey) {
-            (RekeyState::Offered(secret), Some(Rekey::Answer(answer))) if Some(epoch) == self.newest().checked_add(1) => {
+            (RekeyState::Offered(secret), Some(Rekey::Answer(answer)))
+                if Some(epoch) == self.newest().checked_add(1) =>
+            {
                 let (keys, root) = derive_next_epoch(&self.root, &*secret.agree(answer)?, epoch)?;
                 let key = Zeroizing::new(*direction_key(&keys, direction));
                 Ok((key, Some(NewEpoch { keys, root, state: RekeyState::Idle })))

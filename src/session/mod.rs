@@ -111,10 +111,13 @@ pub struct Status {
 
 impl Status {
     /// Whether the conversation ended properly: someone closed, nothing the peer sent is
-    /// missing, and the peer acknowledged everything this end sent. A conversation that ends
-    /// (the last turn is in) without a close is *unfinished*: its end may have been cut off.
+    /// missing, and the peer acknowledged everything this end sent, except, when both ends
+    /// closed, this end's own close (no turn can follow a close to acknowledge it). So a closing
+    /// end is finished once the peer answers, normally with a close of its own. A conversation
+    /// that ends without a close is *unfinished*: its end may have been cut off.
     pub fn finished(&self) -> bool {
-        (self.closed || self.peer_closed) && self.missing == 0 && self.unacknowledged == 0
+        let acknowledged = self.unacknowledged == 0 || (self.closed && self.peer_closed && self.unacknowledged == 1);
+        (self.closed || self.peer_closed) && self.missing == 0 && acknowledged
     }
 }
 
@@ -368,7 +371,8 @@ impl Session {
         let link = env.link();
         let (order, chain) = self.receiver.judge(header, &link);
         let peer_ack = Receiver::peer_ack(header.ack.as_ref(), &self.sender);
-        let opened = Opened { plaintext, metadata: env.metadata.clone(), header: header.clone(), order, chain, peer_ack };
+        let opened =
+            Opened { plaintext, metadata: env.metadata.clone(), header: header.clone(), order, chain, peer_ack };
         Ok(OpenPlan { opened, link, new_epoch, acknowledged })
     }
 
