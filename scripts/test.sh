@@ -8,11 +8,12 @@
 # Each step runs in its own process group under a time limit (STEP_TIMEOUT);
 # whatever a step leaves running (a browser, a server) is ended with it.
 #   fmt             cargo fmt --all --check
-#   clippy-host     cargo clippy --all-targets -- -D warnings
-#   clippy-wasm     cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
-#   test            cargo test --all-targets; cargo test --doc
-#   test-no-default cargo test --no-default-features --lib
-#   pii-accuracy    cargo test --release --test pii_accuracy -- --nocapture  (if tests/pii_accuracy.rs)
+#   clippy-host     cargo clippy --workspace --all-targets -- -D warnings
+#   clippy-wasm     cargo clippy for wasm32 of the crates that ship in the package, with and
+#                   without the pii feature -- -D warnings
+#   layers          cargo tree: the core depends on no wasm, js or PII crate
+#   test            cargo test --workspace --all-targets; cargo test --workspace --doc
+#   pii-accuracy    cargo test --release -p chatseal-pii --test pii_accuracy -- --nocapture
 #   wasm-browsers   wasm-pack test --headless --chrome --firefox   (must show both browsers ran)
 #   build           scripts/build.sh -> pkg/
 #   size-budget     scripts/size-budget.sh: gzip -9 of pkg/web's wasm (+ glue) within budget
@@ -144,20 +145,33 @@ do_setup() {
   bash scripts/setup.sh
 }
 
+WASM_CRATES=(-p chatseal -p chatseal-pii -p chatseal-wasm)
 do_fmt() { cargo fmt --all --check; }
-do_clippy_host() { cargo clippy --all-targets -- -D warnings; }
-do_clippy_wasm() { cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings; }
+do_clippy_host() { cargo clippy --workspace --all-targets -- -D warnings; }
+do_clippy_wasm() {
+  cargo clippy "${WASM_CRATES[@]}" --lib --target wasm32-unknown-unknown -- -D warnings
+  cargo clippy -p chatseal-wasm --no-default-features --lib --target wasm32-unknown-unknown -- -D warnings
+}
+# The layering rule of the workspace, checked: the protocol core knows nothing of wasm or PII.
+do_layers() {
+  local deps
+  deps="$(cargo tree -p chatseal -e normal --prefix none --target all | awk '{print $1}' | sort -u)"
+  if grep -Ex 'wasm-bindgen|js-sys|web-sys|serde-wasm-bindgen|chatseal-pii|chatseal-wasm' <<<"$deps"; then
+    echo "!! the core crate chatseal depends on the crates above" >&2
+    return 1
+  fi
+  echo ">> cargo tree -p chatseal: $(wc -l <<<"$deps") crates, none of wasm-bindgen, js-sys, chatseal-pii"
+}
 do_test() {
-  cargo test --all-targets
-  cargo test --doc
+  cargo test --workspace --all-targets
+  cargo test --workspace --doc
   # The vector files again with their case counts shown (about a second).
   echo ">> vector cases run:"
-  cargo test --quiet --test 'primitives_*' --test vectors_chatseal -- --nocapture 2>&1 |
+  cargo test --quiet -p chatseal --test 'primitives_*' --test vectors_chatseal -- --nocapture 2>&1 |
     grep -oE '(wycheproof [a-z0-9_]+\.json: [0-9]+ cases.*|chatseal vectors: .*)' ||
     { echo "!! no vector counts printed" >&2; return 1; }
 }
-do_test_no_default() { cargo test --no-default-features --lib; }
-do_pii_accuracy() { cargo test --release --test pii_accuracy -- --nocapture; }
+do_pii_accuracy() { cargo test --release -p chatseal-pii --test pii_accuracy -- --nocapture; }
 
 # wasm-bindgen-test-runner looks for GECKODRIVER before CHROMEDRIVER in the
 # environment, so with both exported the "Chrome" pass would run Firefox again.
@@ -296,13 +310,9 @@ run_step setup do_setup
 run_step fmt do_fmt
 run_step clippy-host do_clippy_host
 run_step clippy-wasm do_clippy_wasm
+run_step layers do_layers
 run_step test do_test
-run_step test-no-default do_test_no_default
-if [[ -f tests/pii_accuracy.rs ]]; then
-  run_step pii-accuracy do_pii_accuracy
-else
-  skip_step pii-accuracy "no tests/pii_accuracy.rs"
-fi
+run_step pii-accuracy do_pii_accuracy
 run_step wasm-browsers do_wasm_browsers
 run_step build do_build
 run_step size-budget bash scripts/size-budget.sh
