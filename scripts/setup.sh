@@ -7,7 +7,7 @@
 #
 # Installs:
 #   rustup: target wasm32-unknown-unknown, components clippy + rustfmt
-#   apt:    chromium chromium-driver firefox-esr   (apt-get update only if installing)
+#   apt:    chromium chromium-driver firefox-esr postgresql   (apt-get update only if installing)
 #   cargo:  wasm-bindgen-cli == wasm-bindgen in Cargo.lock, wasm-pack, geckodriver
 #   npm:    tools/ (binaryen's wasm-opt, typescript, playwright-core, @types/node)
 #           via `npm ci`, only when node_modules is missing or package-lock.json changed
@@ -21,7 +21,7 @@ source "$ROOT/scripts/env.sh"
 
 WASM_PACK_VERSION="0.15.1"
 GECKODRIVER_VERSION="0.37.1"
-APT_PACKAGES=(chromium chromium-driver firefox-esr)
+APT_PACKAGES=(chromium chromium-driver firefox-esr postgresql)
 CARGO_BIN="${CARGO_HOME:-$HOME/.cargo}/bin"
 
 log() { printf '[setup] %s\n' "$*" >&2; }
@@ -143,4 +143,7 @@ ver wasm-opt "$TOOLS/node_modules/.bin/wasm-opt" --version
 ver tsc "$TOOLS/node_modules/.bin/tsc" --version
 printf '%-26s %s\n' playwright-core "$(node -p "require('$TOOLS/node_modules/playwright-core/package.json').version")"
 ver python3 python3 --version
+PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)"
+[[ -x "$PG_BIN/initdb" && -x "$PG_BIN/pg_ctl" ]] || die "PostgreSQL server binaries (initdb, pg_ctl) not found under /usr/lib/postgresql"
+ver postgresql "$PG_BIN/postgres" --version
 log "done in ${SECONDS}s"
