@@ -429,13 +429,23 @@ async fn moderation_queries_work_on_metadata_alone() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retention_purges_idle_conversations() {
     let h = Harness::start_with(|c| {
-        c.retention = Some(Duration::ZERO);
+        c.retention = Some(Duration::from_secs(3600));
         c.retention_every = Duration::from_millis(300);
     })
     .await;
     let t = h.tenant().await;
     let mut w = h.widget(&t);
     w.send("old").await.unwrap();
+    let mut fresh = h.widget(&t);
+    fresh.send("new").await.unwrap();
+    // Age one conversation by two hours (the database is shared with other tests on Postgres:
+    // only this row is old enough to go).
+    sqlx::query("UPDATE conversations SET last_at = last_at - 7200 WHERE tenant_id = $1 AND handle = $2")
+        .bind(t.tenant_id)
+        .bind(w.handle().as_bytes().to_vec())
+        .execute(h.db.pool())
+        .await
+        .unwrap();
     let mut gone = false;
     for _ in 0..100 {
         let c = h.db.conversation(t.tenant_id, &w.handle()).await.unwrap().unwrap();
@@ -446,7 +456,9 @@ async fn retention_purges_idle_conversations() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(gone);
+    assert!(h.db.conversation(t.tenant_id, &fresh.handle()).await.unwrap().unwrap().deleted_at.is_none());
     let tomb = h.db.tombstones(t.tenant_id, false, 10).await.unwrap();
+    assert_eq!(tomb.len(), 1);
     assert_eq!((tomb[0].reason.as_str(), tomb[0].deleted_by.as_str()), ("retention", "retention"));
     h.stop().await;
 }

@@ -75,17 +75,23 @@ pub(crate) async fn append(
         .bind(tenant_id)
         .fetch_optional(&mut *conn)
         .await?;
-    let (seq, prev): (i64, Vec<u8>) = match bumped {
-        Some(r) => (col(&r, "seq")?, col(&r, "hash")?),
+    let bumped = match bumped {
+        Some(r) => r,
         None => {
-            sqlx::query("INSERT INTO audit_heads (tenant_id, seq, hash) VALUES ($1, 1, $2)")
+            // First entry of the tenant: create the genesis head (another writer may race us
+            // to it: ON CONFLICT waits for it and does nothing), then take it.
+            sqlx::query("INSERT INTO audit_heads (tenant_id, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (tenant_id) DO NOTHING")
                 .bind(tenant_id)
                 .bind(vec![0u8; 32])
                 .execute(&mut *conn)
                 .await?;
-            (1, vec![0u8; 32])
+            sqlx::query("UPDATE audit_heads SET seq = seq + 1 WHERE tenant_id = $1 RETURNING seq, hash")
+                .bind(tenant_id)
+                .fetch_one(&mut *conn)
+                .await?
         }
     };
+    let (seq, prev): (i64, Vec<u8>) = (col(&bumped, "seq")?, col(&bumped, "hash")?);
     let at = now();
     let hash = entry_hash(&prev, seq, at, [actor, action, target, detail]);
     sqlx::query(

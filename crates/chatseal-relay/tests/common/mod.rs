@@ -76,7 +76,9 @@ impl Harness {
     pub async fn second(&self) -> Harness {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::connect(&self.database_url, 2).await.unwrap();
-        Self::spawn(RelayConfig::new(&self.database_url), dir, db, self.database_url.clone()).await
+        let mut h = Self::spawn(RelayConfig::new(&self.database_url), dir, db, self.database_url.clone()).await;
+        h.keys = self.keys.clone();
+        h
     }
 
     async fn spawn(config: RelayConfig, dir: tempfile::TempDir, db: Db, database_url: String) -> Harness {
@@ -198,7 +200,10 @@ impl Widget {
     }
 
     pub async fn live(&self) -> LiveStream {
-        self.client.live(&self.handle(), Default::default()).await.unwrap()
+        match self.client.live(&self.handle(), Default::default()).await {
+            Ok(l) => l,
+            Err(e) => panic!("live socket refused: {e}"),
+        }
     }
 
     /// Reads the live socket until `answers` complete answers (streams) arrived; their texts.
