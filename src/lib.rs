@@ -32,7 +32,7 @@ mod wire;
 pub use audit::{audit, Audit, DirectionAudit, Verdict};
 pub use category::PiiCategory;
 pub use clock::Clock;
-pub use encoding::{base64url_decode, base64url_decode_max, base64url_encode, hex_decode, hex_encode};
+pub use encoding::{base64url_decode_max, base64url_encode, hex_decode, hex_encode};
 pub use entropy::Entropy;
 pub use error::{Error, Result};
 pub use handshake::{History, MutualInitiator, MutualResponder, ServiceKeyring};
@@ -48,6 +48,6 @@ pub use session::{Chain, Opened, Order, PeerAck, RekeyPolicy, Session, SessionOp
 pub use state::{rewrap_state, state_info, DeletionRecord, ImportOptions, StateInfo, MAX_STATE_BLOB};
 pub use stream::StreamAssembler;
 pub use wire::{
-    inspect, Ack, Header, Hello, Inspection, Rekey, StreamPart, FIXED_HEADER_LEN, HANDSHAKE_MESSAGE_LEN, MAX_ENVELOPE,
-    MIN_ENVELOPE,
+    base64url_decode, inspect, Ack, Header, Hello, Inspection, Rekey, StreamPart, FIXED_HEADER_LEN,
+    HANDSHAKE_MESSAGE_LEN, MAX_ENVELOPE, MIN_ENVELOPE,
 };

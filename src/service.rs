@@ -10,13 +10,13 @@
 use crate::clock::Clock;
 use crate::entropy::Entropy;
 use crate::error::{Error, Result};
+use crate::handshake::ServiceKeyring;
 use crate::ids::{Mode, SessionHandle};
 use crate::metadata::Metadata;
 use crate::primitives::KEY_LEN;
 use crate::session::{Opened, RekeyPolicy, Session, SessionOptions};
 use crate::state::{state_info, DeletionRecord, ImportOptions};
 use crate::wire::Envelope;
-use crate::ServiceKeyring;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use zeroize::Zeroizing;

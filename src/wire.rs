@@ -3,7 +3,7 @@
 //! decides the error. Parsing is strict: one encoding per value, no byte copied before the size
 //! check.
 
-use crate::encoding::Reader;
+use crate::encoding::{base64url_decode_max, Reader};
 use crate::error::{Error, Result};
 use crate::ids::{
     Direction, Kind, Mode, SessionHandle, HANDLE_LEN, KEY_ID_LEN, LINK_LEN, MAGIC, MAX_COUNTER, PUBLIC_KEY_LEN, SUITE,
@@ -342,6 +342,12 @@ pub fn inspect(envelope: &[u8]) -> Result<Inspection> {
         rekey: env.rekey,
         metadata: env.metadata,
     })
+}
+
+/// Decodes the text form of an envelope, offer, answer or state blob (at most [`MAX_ENVELOPE`]
+/// bytes; longer text is `limit_exceeded` before anything is decoded).
+pub fn base64url_decode(text: &str) -> Result<Vec<u8>> {
+    base64url_decode_max(text, MAX_ENVELOPE)
 }
 
 /// Mutual mode, message 1: the handle and the commitment to the initiator's ephemeral key.

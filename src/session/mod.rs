@@ -418,4 +418,21 @@ impl Session {
     pub fn set_send_seq_for_tests(&mut self, seq: u64) {
         self.sender.next_seq = seq;
     }
+
+    #[cfg(feature = "test-vectors")]
+    #[doc(hidden)]
+    /// Test hook: copies of every secret this end holds (each epoch's two traffic keys, the root,
+    /// a pending rekeying secret), for tests that check no copy survives a deletion.
+    pub fn secrets_for_tests(&self) -> Vec<Zeroizing<[u8; 32]>> {
+        let mut out: Vec<Zeroizing<[u8; 32]>> = Vec::with_capacity(self.epochs.secret_count());
+        for keys in self.epochs.keys.iter() {
+            out.push(Zeroizing::new(keys.i2r));
+            out.push(Zeroizing::new(keys.r2i));
+        }
+        out.push(Zeroizing::new(*self.epochs.root));
+        if let epochs::RekeyState::Offered(secret) = &self.epochs.state {
+            out.push(Zeroizing::new(*secret.secret_bytes()));
+        }
+        out
+    }
 }

@@ -132,7 +132,7 @@ pub(super) fn decode(
     let time_granularity = r.u32()?;
     let policy = RekeyPolicy { every_turns: r.u32()?, every_secs: r.u32()?, keep_old_epochs: r.flag()? };
     rule(side == info.side && handle == info.handle && generation == info.generation)?;
-    rule(time_granularity <= crate::MAX_GRANULARITY_SECS && (mode == Mode::Mutual) == (key_id == [0; 8]))?;
+    rule(time_granularity <= crate::metadata::MAX_GRANULARITY_SECS && (mode == Mode::Mutual) == (key_id == [0; 8]))?;
     let epochs = decode_epochs(&mut r, policy)?;
     let sender = decode_sender(&mut r)?;
     let receiver = decode_receiver(&mut r)?;
