@@ -76,14 +76,19 @@ pub struct Received {
 impl Received {
     fn from_json(v: Value) -> Result<Self, ClientError> {
         let bad = || ClientError::protocol("unexpected envelope row");
-        let handle = v.get("handle").and_then(Value::as_str).and_then(|h| SessionHandle::from_hex(h).ok()).ok_or_else(bad)?;
+        let handle =
+            v.get("handle").and_then(Value::as_str).and_then(|h| SessionHandle::from_hex(h).ok()).ok_or_else(bad)?;
         let direction = match v.get("direction").and_then(Value::as_str) {
             Some("i2r") => Direction::InitiatorToResponder,
             Some("r2i") => Direction::ResponderToInitiator,
             _ => return Err(bad()),
         };
         let seq = v.get("seq").and_then(Value::as_u64).ok_or_else(bad)?;
-        let envelope = v.get("envelope").and_then(Value::as_str).and_then(|e| chatseal::base64url_decode(e).ok()).ok_or_else(bad)?;
+        let envelope = v
+            .get("envelope")
+            .and_then(Value::as_str)
+            .and_then(|e| chatseal::base64url_decode(e).ok())
+            .ok_or_else(bad)?;
         Ok(Received { handle, direction, seq, envelope, row: v })
     }
 }
@@ -138,7 +143,9 @@ impl LiveStream {
             };
             return Some(match v.get("type").and_then(Value::as_str) {
                 Some("envelope") => Received::from_json(v).map(LiveEvent::Envelope),
-                Some("deleted" | "delete") => Ok(LiveEvent::Deleted(v.get("tombstone").cloned().unwrap_or(Value::Null))),
+                Some("deleted" | "delete") => {
+                    Ok(LiveEvent::Deleted(v.get("tombstone").cloned().unwrap_or(Value::Null)))
+                }
                 Some("synced") => Ok(LiveEvent::Synced),
                 _ => continue,
             });
@@ -194,7 +201,8 @@ impl RelayClient {
     }
 
     async fn send(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, ClientError> {
-        let response = request.bearer_auth(&self.key).send().await.map_err(|_| ClientError::transport("relay unreachable"))?;
+        let response =
+            request.bearer_auth(&self.key).send().await.map_err(|_| ClientError::transport("relay unreachable"))?;
         if response.status().is_success() {
             Ok(response)
         } else {
@@ -214,7 +222,8 @@ impl RelayClient {
             .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
             .body(envelope.to_vec());
         let v = self.json(request).await?;
-        let stored = v.get("stored").and_then(Value::as_bool).ok_or_else(|| ClientError::protocol("no stored field"))?;
+        let stored =
+            v.get("stored").and_then(Value::as_bool).ok_or_else(|| ClientError::protocol("no stored field"))?;
         let seq = v.get("seq").and_then(Value::as_u64).ok_or_else(|| ClientError::protocol("no seq field"))?;
         Ok(Posted { stored, seq })
     }
@@ -240,7 +249,11 @@ impl RelayClient {
     pub async fn fetch(&self, handle: &SessionHandle, since: Cursor) -> Result<Page, ClientError> {
         let url = self.url(&format!("/v1/conversations/{handle}/envelopes?since={since}&limit=5000"));
         let v = self.json(self.http.get(url)).await?;
-        let cursor = v.get("cursor").and_then(Value::as_str).and_then(|c| c.parse().ok()).ok_or_else(|| ClientError::protocol("no cursor"))?;
+        let cursor = v
+            .get("cursor")
+            .and_then(Value::as_str)
+            .and_then(|c| c.parse().ok())
+            .ok_or_else(|| ClientError::protocol("no cursor"))?;
         let rows = v.get("envelopes").and_then(Value::as_array).cloned().unwrap_or_default();
         let envelopes = rows.into_iter().map(Received::from_json).collect::<Result<_, _>>()?;
         Ok(Page { envelopes, cursor })
@@ -277,7 +290,8 @@ impl RelayClient {
             Ok((ws, _)) => Ok(LiveStream { ws }),
             Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
                 let status = response.status().as_u16();
-                let body: Value = response.body().as_deref().and_then(|b| serde_json::from_slice(b).ok()).unwrap_or(Value::Null);
+                let body: Value =
+                    response.body().as_deref().and_then(|b| serde_json::from_slice(b).ok()).unwrap_or(Value::Null);
                 let code = body.pointer("/error/code").and_then(Value::as_str).unwrap_or("").to_owned();
                 Err(ClientError { status: Some(status), code, message: "live socket refused".into() })
             }

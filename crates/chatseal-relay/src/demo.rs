@@ -63,7 +63,10 @@ async fn demo_tenant(data_dir: &Path, database_url: &str) -> Result<TenantKeys, 
 }
 
 /// Runs the demo until `shutdown` resolves.
-pub async fn run(options: DemoOptions, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> Result<(), BoxError> {
+pub async fn run(
+    options: DemoOptions,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), BoxError> {
     std::fs::create_dir_all(&options.data_dir)?;
     let database_url = format!("sqlite://{}", options.data_dir.join("relay.db").display());
     let tenant = demo_tenant(&options.data_dir, &database_url).await?;
@@ -93,7 +96,14 @@ pub async fn run(options: DemoOptions, shutdown: impl std::future::Future<Output
     let store = ServiceStore::open(&service_dir.join("service.db"), &*keys.history_key()?)?;
     let client = crate::client::RelayClient::new(&format!("http://{addr}"), &tenant.service_key);
     let builtin = Arc::new(Builtin { chunks: options.chunks });
-    let end = ServiceEnd::new(&keys, store, client, builtin, Arc::new(KeywordClassifier::default()), ServiceEndOptions::default())?;
+    let end = ServiceEnd::new(
+        &keys,
+        store,
+        client,
+        builtin,
+        Arc::new(KeywordClassifier::default()),
+        ServiceEndOptions::default(),
+    )?;
     let service_stop = {
         let mut rx = stop_rx;
         async move {

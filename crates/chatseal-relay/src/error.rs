@@ -79,12 +79,18 @@ impl ApiError {
 
     /// 429 with a retry hint.
     pub fn rate_limited(retry_after: u64) -> Self {
-        ApiError { retry_after: Some(retry_after.max(1)), ..Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "rate limit exceeded") }
+        ApiError {
+            retry_after: Some(retry_after.max(1)),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "rate limit exceeded")
+        }
     }
 
     /// 503: a connection or concurrency limit is reached.
     pub fn overloaded() -> Self {
-        ApiError { retry_after: Some(1), ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "overloaded", "connection limit reached") }
+        ApiError {
+            retry_after: Some(1),
+            ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "overloaded", "connection limit reached")
+        }
     }
 }
 

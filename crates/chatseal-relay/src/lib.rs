@@ -5,12 +5,12 @@
 // relay over HTTP); service (holds the keys, talks to the relay only through the client);
 // demo (composes a relay and a service end in one process). The relay never imports the
 // service or anything that holds a key.
-pub mod error;
-pub mod db;
-pub mod relay;
 pub mod client;
-pub mod service;
+pub mod db;
 pub mod demo;
+pub mod error;
+pub mod relay;
+pub mod service;
 
 /// A boxed error for binaries and setup paths.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -66,7 +66,9 @@ async fn turns_flow_through_relay_and_service_and_back() {
     assert_eq!(row["seq"], 0);
     assert!(row["length_bucket"].as_u64().unwrap() >= 32);
     assert_eq!(page.cursor.to_string(), "2.6");
-    assert!(!serde_json::to_string(&page.envelopes.iter().map(|r| &r.row).collect::<Vec<_>>()).unwrap().contains("second turn"));
+    assert!(!serde_json::to_string(&page.envelopes.iter().map(|r| &r.row).collect::<Vec<_>>())
+        .unwrap()
+        .contains("second turn"));
     // Paging from a cursor returns only later rows.
     let later = w.client.fetch(&w.handle(), "1.3".parse().unwrap()).await.unwrap();
     assert_eq!(later.envelopes.len(), 4);
@@ -350,7 +352,12 @@ async fn deletion_leaves_a_tombstone_and_the_service_forgets_the_session() {
     assert!(page.envelopes.is_empty());
     assert_eq!(code(w.client.post(&hello).await), (410, "deleted".into()));
     assert_eq!(code(w.send("more").await), (410, "deleted".into()));
-    assert_eq!(status_of(&h, reqwest::Method::DELETE, Some(&t.widget_key), &format!("/v1/conversations/{}", w.handle())).await.0, 404);
+    assert_eq!(
+        status_of(&h, reqwest::Method::DELETE, Some(&t.widget_key), &format!("/v1/conversations/{}", w.handle()))
+            .await
+            .0,
+        404
+    );
     // Tombstones and the audit log record it.
     let (_, v) = status_of(&h, reqwest::Method::GET, Some(&t.moderator_key), "/v1/tombstones").await;
     assert_eq!(v["tombstones"][0]["handle"], w.handle().to_hex());
@@ -379,7 +386,11 @@ async fn audit_log_verification_finds_an_edited_entry() {
         .unwrap();
     let bad = h.db.verify_audit_log(t.tenant_id).await.unwrap();
     assert_eq!(bad.first_bad, Some(2));
-    sqlx::query("DELETE FROM audit_log WHERE tenant_id = $1 AND seq = 3").bind(t.tenant_id).execute(h.db.pool()).await.unwrap();
+    sqlx::query("DELETE FROM audit_log WHERE tenant_id = $1 AND seq = 3")
+        .bind(t.tenant_id)
+        .execute(h.db.pool())
+        .await
+        .unwrap();
     assert!(!h.db.verify_audit_log(t.tenant_id).await.unwrap().head_ok);
     h.stop().await;
 }
@@ -393,7 +404,7 @@ async fn moderation_queries_work_on_metadata_alone() {
     let mut meta = w.meta();
     meta.pii.set(PiiCategory::Email, 2);
     let subject = chatseal::Pseudonym::random().unwrap();
-    meta.subject = Some(subject.clone());
+    meta.subject = Some(subject);
     let env = w.seal_with("mail me at [EMAIL_1] or [EMAIL_2]", &meta);
     w.client.post(&env).await.unwrap();
     let mut live = w.live().await;
@@ -409,7 +420,15 @@ async fn moderation_queries_work_on_metadata_alone() {
     assert_eq!(pii["conversations"].as_array().unwrap().len(), 1);
     assert_eq!(m.get_json("/v1/moderation/pii?category=nope").await.unwrap_err().status, Some(400));
     let vol = m.get_json("/v1/moderation/volumes?bucket=3600").await.unwrap();
-    let count = |role: &str| vol["volumes"].as_array().unwrap().iter().filter(|b| b["role"] == role).map(|b| b["turns"].as_i64().unwrap()).sum::<i64>();
+    let count = |role: &str| {
+        vol["volumes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|b| b["role"] == role)
+            .map(|b| b["turns"].as_i64().unwrap())
+            .sum::<i64>()
+    };
     assert_eq!((count("visitor"), count("assistant")), (2, 2), "{vol}");
     let flagged = m.get_json("/v1/moderation/flagged").await.unwrap();
     let list = flagged["conversations"].as_array().unwrap();

@@ -39,7 +39,8 @@ async fn canaries_never_reach_storage_or_logs() {
     let h = Harness::start().await;
     let t = h.tenant().await;
     let store_path = h.dir.path().join("service.db");
-    let (end, task, stop) = h.service_with(&t, Arc::new(chatseal_relay::service::Builtin { chunks: 2 }), Some(&store_path));
+    let (end, task, stop) =
+        h.service_with(&t, Arc::new(chatseal_relay::service::Builtin { chunks: 2 }), Some(&store_path));
     let mut canaries = Vec::new();
     for c in 0..4 {
         let mut w = h.widget(&t);
@@ -89,7 +90,10 @@ async fn canaries_never_reach_storage_or_logs() {
 
 type Seen = Arc<Mutex<Vec<serde_json::Value>>>;
 
-async fn mock_completions(axum::extract::State(seen): axum::extract::State<Seen>, axum::Json(body): axum::Json<serde_json::Value>) -> impl IntoResponse {
+async fn mock_completions(
+    axum::extract::State(seen): axum::extract::State<Seen>,
+    axum::Json(body): axum::Json<serde_json::Value>,
+) -> impl IntoResponse {
     let turns = body["messages"].as_array().map_or(0, Vec::len);
     seen.lock().unwrap().push(body);
     let pieces = ["Hello", " from", " the", " mock", &format!(" ({turns} messages)")];
@@ -104,13 +108,16 @@ async fn mock_completions(axum::extract::State(seen): axum::extract::State<Seen>
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn openai_compatible_hook_streams_the_answer_with_history() {
     let seen: Seen = Arc::default();
-    let app = axum::Router::new().route("/v1/chat/completions", axum::routing::post(mock_completions)).with_state(Arc::clone(&seen));
+    let app = axum::Router::new()
+        .route("/v1/chat/completions", axum::routing::post(mock_completions))
+        .with_state(Arc::clone(&seen));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let mock = format!("http://{}/v1", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     let h = Harness::start().await;
     let t = h.tenant().await;
-    let (_end, _task, _stop) = h.service_with(&t, Arc::new(OpenAiHook::new(&mock, "test-model", Some("k".into()))), None);
+    let (_end, _task, _stop) =
+        h.service_with(&t, Arc::new(OpenAiHook::new(&mock, "test-model", Some("k".into()))), None);
     let mut w = h.widget(&t);
     w.send("first question").await.unwrap();
     let mut live = w.live().await;
@@ -120,7 +127,8 @@ async fn openai_compatible_hook_streams_the_answer_with_history() {
     let seen = seen.lock().unwrap().clone();
     assert_eq!(seen[1]["model"], "test-model");
     assert_eq!(seen[1]["stream"], true);
-    let roles: Vec<&str> = seen[1]["messages"].as_array().unwrap().iter().map(|m| m["role"].as_str().unwrap()).collect();
+    let roles: Vec<&str> =
+        seen[1]["messages"].as_array().unwrap().iter().map(|m| m["role"].as_str().unwrap()).collect();
     assert_eq!(roles, ["system", "user", "assistant", "user"]);
     assert_eq!(seen[1]["messages"][1]["content"], "first question");
     assert_eq!(seen[1]["messages"][2]["content"], "Hello from the mock (2 messages)");

@@ -194,7 +194,11 @@ async fn main() -> Result<(), BoxError> {
             for tenant in db.tenant_ids().await? {
                 let v = db.verify_audit_log(tenant).await?;
                 let state = if v.ok() { "ok" } else { "BROKEN" };
-                println!("tenant {tenant}: {} entries, {state}{}", v.entries, v.first_bad.map(|s| format!(" (first bad entry {s})")).unwrap_or_default());
+                println!(
+                    "tenant {tenant}: {} entries, {state}{}",
+                    v.entries,
+                    v.first_bad.map(|s| format!(" (first bad entry {s})")).unwrap_or_default()
+                );
                 broken += usize::from(!v.ok());
             }
             db.close().await;

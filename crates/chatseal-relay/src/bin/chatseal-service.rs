@@ -90,16 +90,35 @@ async fn main() -> Result<(), BoxError> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     match Cli::parse().command {
-        Command::Run { relay, api_key, data_dir, responder, chunks, openai_url, openai_model, openai_key, concurrency } => {
+        Command::Run {
+            relay,
+            api_key,
+            data_dir,
+            responder,
+            chunks,
+            openai_url,
+            openai_model,
+            openai_key,
+            concurrency,
+        } => {
             let keys = ServiceKeys::load_or_create(&data_dir)?;
             let store = ServiceStore::open(&data_dir.join("service.db"), &*keys.history_key()?)?;
             let responder: Arc<dyn Responder> = match responder.as_str() {
                 "builtin" => Arc::new(Builtin { chunks }),
-                "openai" => Arc::new(OpenAiHook::new(&openai_url.ok_or("--openai-url is required")?, &openai_model, openai_key)),
+                "openai" => {
+                    Arc::new(OpenAiHook::new(&openai_url.ok_or("--openai-url is required")?, &openai_model, openai_key))
+                }
                 _ => return Err("--responder must be builtin or openai".into()),
             };
             let options = ServiceEndOptions { concurrency, ..ServiceEndOptions::default() };
-            let end = ServiceEnd::new(&keys, store, RelayClient::new(&relay, &api_key), responder, Arc::new(KeywordClassifier::default()), options)?;
+            let end = ServiceEnd::new(
+                &keys,
+                store,
+                RelayClient::new(&relay, &api_key),
+                responder,
+                Arc::new(KeywordClassifier::default()),
+                options,
+            )?;
             tracing::info!(key_id = %chatseal::hex_encode(keys.current_public()?.key_id()), "service end running");
             end.run(shutdown_signal()).await;
         }

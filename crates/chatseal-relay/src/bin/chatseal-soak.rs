@@ -75,7 +75,13 @@ struct Receiver {
 
 impl Receiver {
     /// The next answer's text (a complete stream), reconnecting as needed, until `deadline`.
-    async fn answer(&mut self, client: &RelayClient, session: &mut Session, totals: &Totals, deadline: Instant) -> Option<String> {
+    async fn answer(
+        &mut self,
+        client: &RelayClient,
+        session: &mut Session,
+        totals: &Totals,
+        deadline: Instant,
+    ) -> Option<String> {
         let mut text = String::new();
         let mut assembler = StreamAssembler::new();
         loop {
@@ -153,7 +159,8 @@ async fn widget(args: Args, public: ServicePublicKey, totals: Arc<Totals>, stop_
             let Ok(mut meta) = session.metadata(Role::Visitor, now()) else { return };
             meta.pii.set(PiiCategory::Email, 1);
             let last = turn + 1 == args.turns;
-            let sealed = if last { session.close(text.as_bytes(), &meta) } else { session.seal(text.as_bytes(), &meta) };
+            let sealed =
+                if last { session.close(text.as_bytes(), &meta) } else { session.seal(text.as_bytes(), &meta) };
             let Ok(env) = sealed else { return };
             totals.canaries.lock().map(|mut c| c.extend([plain, email])).ok();
             let started = Instant::now();
@@ -202,12 +209,13 @@ async fn audit_all(client: &RelayClient, handles: Vec<chatseal::SessionHandle>) 
     let checked = Arc::new(AtomicU64::new(0));
     let mut tasks = Vec::new();
     for _ in 0..16 {
-        let (client, handles, bad, checked) = (client.clone(), Arc::clone(&handles), Arc::clone(&bad), Arc::clone(&checked));
+        let (client, handles, bad, checked) =
+            (client.clone(), Arc::clone(&handles), Arc::clone(&bad), Arc::clone(&checked));
         tasks.push(tokio::spawn(async move {
             loop {
                 let Some(h) = handles.lock().ok().and_then(|mut v| v.pop()) else { return };
                 let verdict = match client.audit(&h).await {
-                    Ok(v) => v["verdict"].as_str().unwrap_or("").to_owned(),
+                    Ok(v) => v.get("verdict").and_then(serde_json::Value::as_str).unwrap_or("").to_owned(),
                     Err(e) if e.code == "not_found" => continue, // never stored (no turn acknowledged)
                     Err(_) => String::new(),
                 };

@@ -80,11 +80,13 @@ pub(crate) async fn append(
         None => {
             // First entry of the tenant: create the genesis head (another writer may race us
             // to it: ON CONFLICT waits for it and does nothing), then take it.
-            sqlx::query("INSERT INTO audit_heads (tenant_id, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (tenant_id) DO NOTHING")
-                .bind(tenant_id)
-                .bind(vec![0u8; 32])
-                .execute(&mut *conn)
-                .await?;
+            sqlx::query(
+                "INSERT INTO audit_heads (tenant_id, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (tenant_id) DO NOTHING",
+            )
+            .bind(tenant_id)
+            .bind(vec![0u8; 32])
+            .execute(&mut *conn)
+            .await?;
             sqlx::query("UPDATE audit_heads SET seq = seq + 1 WHERE tenant_id = $1 RETURNING seq, hash")
                 .bind(tenant_id)
                 .fetch_one(&mut *conn)
@@ -107,13 +109,24 @@ pub(crate) async fn append(
     .bind(hash.clone())
     .execute(&mut *conn)
     .await?;
-    sqlx::query("UPDATE audit_heads SET hash = $1 WHERE tenant_id = $2").bind(hash).bind(tenant_id).execute(&mut *conn).await?;
+    sqlx::query("UPDATE audit_heads SET hash = $1 WHERE tenant_id = $2")
+        .bind(hash)
+        .bind(tenant_id)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
 impl Db {
     /// Appends an audit entry in its own transaction.
-    pub async fn audit(&self, tenant_id: i64, actor: &str, action: &str, target: &str, detail: &str) -> Result<(), sqlx::Error> {
+    pub async fn audit(
+        &self,
+        tenant_id: i64,
+        actor: &str,
+        action: &str,
+        target: &str,
+        detail: &str,
+    ) -> Result<(), sqlx::Error> {
         let mut tx = self.write().await?;
         append(tx.conn(), tenant_id, actor, action, target, detail).await?;
         tx.commit().await
@@ -177,7 +190,10 @@ impl Db {
                 last = seq;
             }
         }
-        let head = sqlx::query("SELECT seq, hash FROM audit_heads WHERE tenant_id = $1").bind(tenant_id).fetch_optional(&self.pool).await?;
+        let head = sqlx::query("SELECT seq, hash FROM audit_heads WHERE tenant_id = $1")
+            .bind(tenant_id)
+            .fetch_optional(&self.pool)
+            .await?;
         let head_ok = match head {
             None => last == 0,
             Some(h) => col::<i64>(&h, "seq")? == last && col::<Vec<u8>>(&h, "hash")? == prev,

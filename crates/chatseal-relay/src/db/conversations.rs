@@ -143,14 +143,23 @@ const CONVERSATION_COLUMNS: &str = "id, handle, created_at, last_at, i2r_next, i
 
 impl Db {
     /// A conversation of a tenant by handle (deleted ones included).
-    pub async fn conversation(&self, tenant_id: i64, handle: &SessionHandle) -> Result<Option<ConversationSummary>, sqlx::Error> {
+    pub async fn conversation(
+        &self,
+        tenant_id: i64,
+        handle: &SessionHandle,
+    ) -> Result<Option<ConversationSummary>, sqlx::Error> {
         let sql = format!("SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE tenant_id = $1 AND handle = $2");
         let row = sqlx::query(&sql).bind(tenant_id).bind(handle.as_bytes().to_vec()).fetch_optional(&self.pool).await?;
         row.as_ref().map(ConversationSummary::from_row).transpose()
     }
 
     /// A tenant's conversations, newest activity first.
-    pub async fn conversations(&self, tenant_id: i64, limit: i64, offset: i64) -> Result<Vec<ConversationSummary>, sqlx::Error> {
+    pub async fn conversations(
+        &self,
+        tenant_id: i64,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<ConversationSummary>, sqlx::Error> {
         let sql = format!(
             "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE tenant_id = $1 ORDER BY last_at DESC, id DESC LIMIT $2 OFFSET $3"
         );
@@ -224,12 +233,21 @@ impl Db {
     }
 
     /// The stored envelope at (direction, seq) of a conversation.
-    pub async fn envelope_at(&self, conversation_id: i64, d: Direction, seq: u64) -> Result<Option<StoredEnvelope>, sqlx::Error> {
+    pub async fn envelope_at(
+        &self,
+        conversation_id: i64,
+        d: Direction,
+        seq: u64,
+    ) -> Result<Option<StoredEnvelope>, sqlx::Error> {
         let sql = format!(
             "SELECT {ENVELOPE_COLUMNS} FROM envelopes e WHERE e.conversation_id = $1 AND e.direction = $2 AND e.seq = $3"
         );
-        let row =
-            sqlx::query(&sql).bind(conversation_id).bind(dir_id(d)).bind(i64_of(seq)).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(&sql)
+            .bind(conversation_id)
+            .bind(dir_id(d))
+            .bind(i64_of(seq))
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(StoredEnvelope::from_row).transpose()
     }
 
@@ -259,7 +277,11 @@ impl Db {
     }
 
     /// Appends at the head of a direction; `None` if the head moved.
-    async fn append(&self, conv: &ConversationSummary, insert: &Insert<'_>) -> Result<Option<StoredEnvelope>, sqlx::Error> {
+    async fn append(
+        &self,
+        conv: &ConversationSummary,
+        insert: &Insert<'_>,
+    ) -> Result<Option<StoredEnvelope>, sqlx::Error> {
         let h = &insert.inspection.header;
         let at = coarse_now();
         let r2i_ack = match (h.direction, h.ack) {
@@ -375,7 +397,12 @@ impl Db {
     }
 
     /// Envelopes of a conversation after `since`, in arrival order (each direction in sequence).
-    pub async fn envelopes_since(&self, conversation_id: i64, since: Cursor, limit: i64) -> Result<Vec<StoredEnvelope>, sqlx::Error> {
+    pub async fn envelopes_since(
+        &self,
+        conversation_id: i64,
+        since: Cursor,
+        limit: i64,
+    ) -> Result<Vec<StoredEnvelope>, sqlx::Error> {
         let sql = format!(
             "SELECT {ENVELOPE_COLUMNS} FROM envelopes e WHERE e.conversation_id = $1 \
              AND ((e.direction = 0 AND e.seq >= $2) OR (e.direction = 1 AND e.seq >= $3)) ORDER BY e.id LIMIT $4"
@@ -402,7 +429,11 @@ impl Db {
 
     /// Visitor turns no reply has acknowledged yet, in live conversations of a tenant: what the
     /// service end still has to answer (sent again to it on every connect).
-    pub async fn unanswered(&self, tenant_id: i64, limit: i64) -> Result<Vec<(SessionHandle, StoredEnvelope)>, sqlx::Error> {
+    pub async fn unanswered(
+        &self,
+        tenant_id: i64,
+        limit: i64,
+    ) -> Result<Vec<(SessionHandle, StoredEnvelope)>, sqlx::Error> {
         let sql = format!(
             "SELECT c.handle, {ENVELOPE_COLUMNS} FROM conversations c JOIN envelopes e ON e.conversation_id = c.id \
              WHERE c.tenant_id = $1 AND c.deleted_at IS NULL AND c.i2r_next - 1 > c.r2i_ack AND c.r2i_closed = 0 \

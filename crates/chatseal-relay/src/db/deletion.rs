@@ -44,7 +44,8 @@ impl Tombstone {
     }
 }
 
-const TOMBSTONE_COLUMNS: &str = "id, handle, deleted_at, deleted_by, reason, envelopes, service_acked_at, service_digest";
+const TOMBSTONE_COLUMNS: &str =
+    "id, handle, deleted_at, deleted_by, reason, envelopes, service_acked_at, service_digest";
 
 impl Db {
     /// Deletes a live conversation; `None` if the tenant has no live conversation of that handle.
@@ -106,7 +107,12 @@ impl Db {
 
     /// A tenant's tombstones, newest first (with `pending_only`: those the service has not
     /// confirmed).
-    pub async fn tombstones(&self, tenant_id: i64, pending_only: bool, limit: i64) -> Result<Vec<Tombstone>, sqlx::Error> {
+    pub async fn tombstones(
+        &self,
+        tenant_id: i64,
+        pending_only: bool,
+        limit: i64,
+    ) -> Result<Vec<Tombstone>, sqlx::Error> {
         let filter = if pending_only { "AND service_acked_at IS NULL" } else { "" };
         let order = if pending_only { "ASC" } else { "DESC" };
         let sql = format!(

@@ -104,7 +104,10 @@ impl Db {
 
     /// The tenant id of a name.
     pub async fn tenant_id(&self, name: &str) -> Result<Option<i64>, sqlx::Error> {
-        let row = sqlx::query("SELECT id FROM tenants WHERE name = $1").bind(name.to_owned()).fetch_optional(&self.pool).await?;
+        let row = sqlx::query("SELECT id FROM tenants WHERE name = $1")
+            .bind(name.to_owned())
+            .fetch_optional(&self.pool)
+            .await?;
         row.map(|r| col(&r, "id")).transpose()
     }
 
@@ -139,10 +142,11 @@ impl Db {
 
     /// The caller a key stands for, if it is known and not revoked.
     pub async fn lookup_key(&self, key: &str) -> Result<Option<ApiKey>, sqlx::Error> {
-        let row = sqlx::query("SELECT tenant_id, scope, key_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL")
-            .bind(key_hash(key))
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT tenant_id, scope, key_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL")
+                .bind(key_hash(key))
+                .fetch_optional(&self.pool)
+                .await?;
         row.map(|r| {
             let scope: String = col(&r, "scope")?;
             Ok(ApiKey { tenant_id: col(&r, "tenant_id")?, scope: parse_col(&scope)?, key_id: col(&r, "key_id")? })
@@ -157,7 +161,12 @@ impl Db {
     }
 }
 
-async fn insert_key(conn: &mut sqlx::AnyConnection, tenant_id: i64, scope: Scope, key: &str) -> Result<(), sqlx::Error> {
+async fn insert_key(
+    conn: &mut sqlx::AnyConnection,
+    tenant_id: i64,
+    scope: Scope,
+    key: &str,
+) -> Result<(), sqlx::Error> {
     let hash = key_hash(key);
     sqlx::query("INSERT INTO api_keys (key_hash, key_id, tenant_id, scope, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(hash.clone())

@@ -10,11 +10,11 @@ mod moderation;
 mod rows;
 
 pub use audit_log::{AuditEntry, AuditVerification};
-pub use conversations::{ConversationSummary, Insert, PostOutcome};
 pub(crate) use conversations::NOTIFY_CHANNEL;
+pub use conversations::{ConversationSummary, Insert, PostOutcome};
 pub use deletion::Tombstone;
-pub use keys::{ApiKey, Scope, TenantKeys};
 pub(crate) use keys::key_hash;
+pub use keys::{ApiKey, Scope, TenantKeys};
 pub use moderation::{FlaggedConversation, PiiConversation, VolumeBucket};
 pub use rows::{Cursor, StoredEnvelope};
 
@@ -87,7 +87,8 @@ impl Db {
     /// Connects, creating the SQLite file if needed, and runs pending migrations.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Db, sqlx::Error> {
         sqlx::any::install_default_drivers();
-        let backend = Backend::of(url).ok_or_else(|| sqlx::Error::Configuration("database URL must be sqlite: or postgres:".into()))?;
+        let backend = Backend::of(url)
+            .ok_or_else(|| sqlx::Error::Configuration("database URL must be sqlite: or postgres:".into()))?;
         let url = match backend {
             Backend::Sqlite if !url.contains("mode=") && !url.contains(":memory:") => {
                 format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' })

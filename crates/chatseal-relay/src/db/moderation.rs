@@ -76,7 +76,13 @@ impl Db {
     }
 
     /// Turns per role per `bucket` seconds, stored in `[since, until)`.
-    pub async fn volumes(&self, tenant_id: i64, bucket: i64, since: i64, until: i64) -> Result<Vec<VolumeBucket>, sqlx::Error> {
+    pub async fn volumes(
+        &self,
+        tenant_id: i64,
+        bucket: i64,
+        since: i64,
+        until: i64,
+    ) -> Result<Vec<VolumeBucket>, sqlx::Error> {
         let rows = sqlx::query(
             "SELECT (e.stored_at / $2) * $2 AS start, e.role, COUNT(*) AS turns \
              FROM envelopes e JOIN conversations c ON c.id = e.conversation_id \
@@ -89,11 +95,20 @@ impl Db {
         .bind(until)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(|r| Ok(VolumeBucket { start: col(r, "start")?, role: col(r, "role")?, turns: col(r, "turns")? })).collect()
+        rows.iter()
+            .map(|r| Ok(VolumeBucket { start: col(r, "start")?, role: col(r, "role")?, turns: col(r, "turns")? }))
+            .collect()
     }
 
     /// Conversations with flagged turns (optionally only those carrying `flag`).
-    pub async fn flagged(&self, tenant_id: i64, flag: Option<&str>, since: i64, until: i64, limit: i64) -> Result<Vec<FlaggedConversation>, sqlx::Error> {
+    pub async fn flagged(
+        &self,
+        tenant_id: i64,
+        flag: Option<&str>,
+        since: i64,
+        until: i64,
+        limit: i64,
+    ) -> Result<Vec<FlaggedConversation>, sqlx::Error> {
         let pattern = flag.map_or_else(|| "%".to_owned(), |f| format!("%,{f},%"));
         let rows = sqlx::query(
             "SELECT c.handle, e.flags, COUNT(*) AS turns, MAX(e.stored_at) AS last_at \
@@ -115,7 +130,12 @@ impl Db {
                 continue; // LIKE treats `_` as a wildcard
             }
             let handle = handle_of(r)?.to_hex();
-            let entry = by_handle.entry(handle.clone()).or_insert(FlaggedConversation { handle, flags: vec![], turns: 0, last_at: 0 });
+            let entry = by_handle.entry(handle.clone()).or_insert(FlaggedConversation {
+                handle,
+                flags: vec![],
+                turns: 0,
+                last_at: 0,
+            });
             entry.turns += col::<i64>(r, "turns")?;
             entry.last_at = entry.last_at.max(col(r, "last_at")?);
             for f in flags {
@@ -132,7 +152,12 @@ impl Db {
     }
 
     /// Handles of the conversations whose turns carry this pseudonymous subject.
-    pub async fn subject_conversations(&self, tenant_id: i64, subject: &[u8], limit: i64) -> Result<Vec<String>, sqlx::Error> {
+    pub async fn subject_conversations(
+        &self,
+        tenant_id: i64,
+        subject: &[u8],
+        limit: i64,
+    ) -> Result<Vec<String>, sqlx::Error> {
         let rows = sqlx::query(
             "SELECT DISTINCT c.handle FROM envelopes e JOIN conversations c ON c.id = e.conversation_id \
              WHERE c.tenant_id = $1 AND e.subject = $2 LIMIT $3",

@@ -99,7 +99,11 @@ impl StoredEnvelope {
             subject: col(r, "subject")?,
             pii,
             flags: flags.split(',').filter(|f| !f.is_empty()).map(str::to_owned).collect(),
-            labels: labels.lines().filter_map(|l| l.split_once('=')).map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
+            labels: labels
+                .lines()
+                .filter_map(|l| l.split_once('='))
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
             link: col(r, "link")?,
             ack_seq: col::<Option<i64>>(r, "ack_seq")?.map(u).transpose()?,
             close: col::<i64>(r, "is_close")? != 0,

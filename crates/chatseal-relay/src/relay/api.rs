@@ -31,7 +31,8 @@ fn envelope_bytes(headers: &HeaderMap, body: Bytes, max: usize) -> ApiResult<Vec
         struct Body {
             envelope: String,
         }
-        let parsed: Body = serde_json::from_slice(&body).map_err(|_| ApiError::bad_request("expected {\"envelope\": \"<base64url>\"}"))?;
+        let parsed: Body = serde_json::from_slice(&body)
+            .map_err(|_| ApiError::bad_request("expected {\"envelope\": \"<base64url>\"}"))?;
         if parsed.envelope.len() > max / 3 * 4 + 4 {
             return Err(ApiError::too_large());
         }
@@ -39,7 +40,11 @@ fn envelope_bytes(headers: &HeaderMap, body: Bytes, max: usize) -> ApiResult<Vec
     } else if ct.is_empty() || ct.starts_with("application/octet-stream") {
         body.to_vec()
     } else {
-        return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "bad_request", "use application/octet-stream or application/json"));
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "bad_request",
+            "use application/octet-stream or application/json",
+        ));
     };
     if bytes.len() > max {
         return Err(ApiError::too_large());
@@ -58,7 +63,13 @@ pub(super) async fn post_envelope(
         state.metrics.refused.get_or_create(&super::metrics::label("code", e.code)).inc();
         e
     };
-    let body = body.map_err(|e| refuse(if e.status() == StatusCode::PAYLOAD_TOO_LARGE { ApiError::too_large() } else { ApiError::bad_request("unreadable body") }))?;
+    let body = body.map_err(|e| {
+        refuse(if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::too_large()
+        } else {
+            ApiError::bad_request("unreadable body")
+        })
+    })?;
     let bytes = envelope_bytes(&headers, body, state.config.max_envelope).map_err(refuse)?;
     let inspection = chatseal::inspect(&bytes).map_err(|e| refuse(e.into()))?;
     let direction = inspection.header.direction;
@@ -68,7 +79,11 @@ pub(super) async fn post_envelope(
         Scope::Moderator => false,
     };
     if !allowed {
-        return Err(refuse(ApiError::new(StatusCode::FORBIDDEN, "wrong_direction", "this key may not post in this direction")));
+        return Err(refuse(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "wrong_direction",
+            "this key may not post in this direction",
+        )));
     }
     let insert = Insert { tenant_id: caller.tenant(), bytes: &bytes, inspection: &inspection, origin: &state.origin };
     let handle = inspection.header.handle;
@@ -114,7 +129,11 @@ pub(super) fn parse_cursor(since: Option<&str>) -> ApiResult<Cursor> {
 /// another tenant).
 pub(super) async fn find(state: &AppState, caller: &Caller, handle: &str) -> ApiResult<crate::db::ConversationSummary> {
     let handle = parse_handle(handle)?;
-    state.db.conversation(caller.tenant(), &handle).await?.ok_or(ApiError::not_found("no conversation with this handle"))
+    state
+        .db
+        .conversation(caller.tenant(), &handle)
+        .await?
+        .ok_or(ApiError::not_found("no conversation with this handle"))
 }
 
 fn summary_json(c: &crate::db::ConversationSummary) -> Value {
@@ -130,7 +149,11 @@ fn summary_json(c: &crate::db::ConversationSummary) -> Value {
 }
 
 /// `GET /v1/conversations/{handle}`.
-pub(super) async fn conversation(State(state): State<AppState>, caller: Caller, Path(handle): Path<String>) -> ApiResult<Json<Value>> {
+pub(super) async fn conversation(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(handle): Path<String>,
+) -> ApiResult<Json<Value>> {
     caller.require(READERS, "this key may not read conversations")?;
     Ok(Json(summary_json(&find(&state, &caller, &handle).await?)))
 }
@@ -142,8 +165,14 @@ pub(super) async fn list_conversations(
     Query(q): Query<PageQuery>,
 ) -> ApiResult<Json<Value>> {
     caller.require(STAFF, "widget keys cannot list conversations")?;
-    let list = state.db.conversations(caller.tenant(), q.limit.unwrap_or(100).clamp(1, 1000), q.offset.unwrap_or(0).max(0)).await?;
-    state.db.audit(caller.tenant(), caller.key_id(), "read", "conversations", &format!("listed={}", list.len())).await?;
+    let list = state
+        .db
+        .conversations(caller.tenant(), q.limit.unwrap_or(100).clamp(1, 1000), q.offset.unwrap_or(0).max(0))
+        .await?;
+    state
+        .db
+        .audit(caller.tenant(), caller.key_id(), "read", "conversations", &format!("listed={}", list.len()))
+        .await?;
     Ok(Json(json!({ "conversations": list.iter().map(summary_json).collect::<Vec<_>>() })))
 }
 
@@ -167,7 +196,10 @@ pub(super) async fn envelopes(
     let mut cursor = parse_cursor(q.since.as_deref())?;
     let rows = state.db.envelopes_since(conv.id, cursor, q.limit.unwrap_or(500).clamp(1, 5000)).await?;
     rows.iter().for_each(|r| cursor.advance(r.direction, r.seq));
-    state.db.audit(caller.tenant(), caller.key_id(), "read", &conv.handle.to_hex(), &format!("rows={}", rows.len())).await?;
+    state
+        .db
+        .audit(caller.tenant(), caller.key_id(), "read", &conv.handle.to_hex(), &format!("rows={}", rows.len()))
+        .await?;
     Ok(Json(json!({
         "conversation": summary_json(&conv),
         "envelopes": rows.iter().map(|r| r.to_json(&conv.handle)).collect::<Vec<_>>(),
@@ -176,11 +208,18 @@ pub(super) async fn envelopes(
 }
 
 /// `GET /v1/conversations/{handle}/export`: every stored row, for the tenant's own archive.
-pub(super) async fn export(State(state): State<AppState>, caller: Caller, Path(handle): Path<String>) -> ApiResult<Json<Value>> {
+pub(super) async fn export(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(handle): Path<String>,
+) -> ApiResult<Json<Value>> {
     caller.require(STAFF, "widget keys cannot export")?;
     let conv = find(&state, &caller, &handle).await?;
     let rows = all_rows(&state, conv.id).await?;
-    state.db.audit(caller.tenant(), caller.key_id(), "export", &conv.handle.to_hex(), &format!("rows={}", rows.len())).await?;
+    state
+        .db
+        .audit(caller.tenant(), caller.key_id(), "export", &conv.handle.to_hex(), &format!("rows={}", rows.len()))
+        .await?;
     Ok(Json(json!({
         "conversation": summary_json(&conv),
         "envelopes": rows.iter().map(|r| r.to_json(&conv.handle)).collect::<Vec<_>>(),
@@ -202,13 +241,20 @@ async fn all_rows(state: &AppState, conversation_id: i64) -> ApiResult<Vec<Store
 }
 
 /// `GET /v1/conversations/{handle}/audit`: `chatseal::audit` over the stored envelopes.
-pub(super) async fn audit(State(state): State<AppState>, caller: Caller, Path(handle): Path<String>) -> ApiResult<Json<Value>> {
+pub(super) async fn audit(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(handle): Path<String>,
+) -> ApiResult<Json<Value>> {
     caller.require(READERS, "this key may not audit conversations")?;
     let conv = find(&state, &caller, &handle).await?;
     let rows = all_rows(&state, conv.id).await?;
     let inspections: Vec<chatseal::Inspection> = rows.iter().filter_map(|r| chatseal::inspect(&r.body).ok()).collect();
     let report = chatseal::audit(&inspections);
-    state.db.audit(caller.tenant(), caller.key_id(), "audit", &conv.handle.to_hex(), &format!("rows={}", rows.len())).await?;
+    state
+        .db
+        .audit(caller.tenant(), caller.key_id(), "audit", &conv.handle.to_hex(), &format!("rows={}", rows.len()))
+        .await?;
     let dir = |d: &chatseal::DirectionAudit| {
         json!({
             "turns": d.turns, "expected_highest": d.expected_highest, "missing": d.missing,
@@ -243,7 +289,11 @@ later visitor turns cannot be decrypted by anyone; visitor turns sealed before t
 by the service's static key from a copy of the first envelope until that key is rotated and retired.";
 
 /// `DELETE /v1/conversations/{handle}`.
-pub(super) async fn delete_conversation(State(state): State<AppState>, caller: Caller, Path(handle): Path<String>) -> ApiResult<Json<Value>> {
+pub(super) async fn delete_conversation(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(handle): Path<String>,
+) -> ApiResult<Json<Value>> {
     caller.require(READERS, "this key may not delete conversations")?;
     let handle = parse_handle(&handle)?;
     let tombstone = state
@@ -271,7 +321,9 @@ pub(super) async fn purge_expired(state: &AppState, retention: Duration) -> ApiR
             return Ok(n);
         }
         for (tenant_id, handle) in batch {
-            if let Some(t) = state.db.delete_conversation(tenant_id, &handle, "retention", "retention", &state.origin).await? {
+            if let Some(t) =
+                state.db.delete_conversation(tenant_id, &handle, "retention", "retention", &state.origin).await?
+            {
                 after_delete(state, tenant_id, handle, &t);
                 n += 1;
             }
@@ -299,7 +351,8 @@ pub(super) async fn ack_deletion(
     Json(body): Json<AckBody>,
 ) -> ApiResult<Json<Value>> {
     caller.require(&[Scope::Service], "service keys only")?;
-    let digest_ok = body.digest == "none" || (body.digest.len() == 64 && body.digest.bytes().all(|b| b.is_ascii_hexdigit()));
+    let digest_ok =
+        body.digest == "none" || (body.digest.len() == 64 && body.digest.bytes().all(|b| b.is_ascii_hexdigit()));
     if !digest_ok {
         return Err(ApiError::bad_request("digest must be 64 hex digits or \"none\""));
     }
@@ -311,9 +364,15 @@ pub(super) async fn ack_deletion(
 }
 
 /// `GET /v1/tombstones`.
-pub(super) async fn tombstones(State(state): State<AppState>, caller: Caller, Query(q): Query<PageQuery>) -> ApiResult<Json<Value>> {
+pub(super) async fn tombstones(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<Value>> {
     caller.require(STAFF, "widget keys cannot list tombstones")?;
-    Ok(Json(json!({ "tombstones": state.db.tombstones(caller.tenant(), false, q.limit.unwrap_or(100).clamp(1, 1000)).await? })))
+    Ok(Json(
+        json!({ "tombstones": state.db.tombstones(caller.tenant(), false, q.limit.unwrap_or(100).clamp(1, 1000)).await? }),
+    ))
 }
 
 /// Query of the audit-log read.
@@ -324,9 +383,14 @@ pub(super) struct AuditLogQuery {
 }
 
 /// `GET /v1/audit-log?since=<seq>`: the tenant's audit entries (moderators).
-pub(super) async fn audit_log(State(state): State<AppState>, caller: Caller, Query(q): Query<AuditLogQuery>) -> ApiResult<Json<Value>> {
+pub(super) async fn audit_log(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<AuditLogQuery>,
+) -> ApiResult<Json<Value>> {
     caller.require(&[Scope::Moderator], "moderator keys only")?;
-    let entries = state.db.audit_entries(caller.tenant(), q.since.unwrap_or(0), q.limit.unwrap_or(500).clamp(1, 5000)).await?;
+    let entries =
+        state.db.audit_entries(caller.tenant(), q.since.unwrap_or(0), q.limit.unwrap_or(500).clamp(1, 5000)).await?;
     let check = state.db.verify_audit_log(caller.tenant()).await?;
     Ok(Json(json!({ "entries": entries, "verified": check.ok(), "length": check.entries })))
 }

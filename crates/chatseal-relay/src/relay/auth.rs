@@ -12,10 +12,13 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Cached key lookups, by the key's SHA-256.
+/// A lookup result and when it was made, by the key's SHA-256.
+type Entries = HashMap<Vec<u8>, (Option<ApiKey>, Instant)>;
+
+/// Cached key lookups.
 #[derive(Default)]
 pub struct KeyCache {
-    entries: Mutex<HashMap<Vec<u8>, (Option<ApiKey>, Instant)>>,
+    entries: Mutex<Entries>,
 }
 
 impl KeyCache {

@@ -49,7 +49,11 @@ impl core::fmt::Debug for Hub {
     }
 }
 
-fn subscribe<K: std::hash::Hash + Eq>(map: &Mutex<HashMap<K, Channel>>, key: K, capacity: usize) -> broadcast::Receiver<Arc<Event>> {
+fn subscribe<K: std::hash::Hash + Eq>(
+    map: &Mutex<HashMap<K, Channel>>,
+    key: K,
+    capacity: usize,
+) -> broadcast::Receiver<Arc<Event>> {
     match map.lock() {
         Ok(mut m) => m.entry(key).or_insert_with(|| broadcast::channel(capacity).0).subscribe(),
         Err(_) => broadcast::channel(1).1, // poisoned: a closed receiver; the reader falls back to the database
@@ -141,7 +145,10 @@ pub async fn listen_postgres(db: Arc<Db>, hub: Arc<Hub>, origin: String) {
                 }
             };
             if let Err(e) = relay_notification(&db, &hub, &origin, n.payload()).await {
-                tracing::warn!(kind = crate::error::db_error_kind(&e), "postgres listener: could not read a notified row");
+                tracing::warn!(
+                    kind = crate::error::db_error_kind(&e),
+                    "postgres listener: could not read a notified row"
+                );
                 hub.publish(Event::Resync);
             }
         }
@@ -150,7 +157,8 @@ pub async fn listen_postgres(db: Arc<Db>, hub: Arc<Hub>, origin: String) {
 
 async fn relay_notification(db: &Db, hub: &Hub, origin: &str, payload: &str) -> Result<(), sqlx::Error> {
     let mut parts = payload.split(':');
-    let (Some(from), Some(kind), Some(tenant), Some(id)) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+    let (Some(from), Some(kind), Some(tenant), Some(id)) = (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return Ok(());
     };
     let (Ok(tenant_id), Ok(id)) = (tenant.parse::<i64>(), id.parse::<i64>()) else { return Ok(()) };

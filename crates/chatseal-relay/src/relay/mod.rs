@@ -203,7 +203,11 @@ pub async fn serve(
 pub fn spawn_background(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
     let mut tasks = Vec::new();
     if state.db.backend() == crate::db::Backend::Postgres {
-        tasks.push(tokio::spawn(hub::listen_postgres(Arc::clone(&state.db), Arc::clone(&state.hub), state.origin.to_string())));
+        tasks.push(tokio::spawn(hub::listen_postgres(
+            Arc::clone(&state.db),
+            Arc::clone(&state.hub),
+            state.origin.to_string(),
+        )));
     }
     if let Some(retention) = state.config.retention {
         let state = state.clone();

@@ -34,18 +34,35 @@ fn moderator(caller: &Caller) -> ApiResult<()> {
 }
 
 /// `GET /v1/moderation/pii?category=<name>`: conversations with PII of a category.
-pub(super) async fn pii(State(state): State<AppState>, caller: Caller, Query(w): Query<Window>) -> ApiResult<Json<Value>> {
+pub(super) async fn pii(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(w): Query<Window>,
+) -> ApiResult<Json<Value>> {
     moderator(&caller)?;
     let name = w.category.as_deref().ok_or(ApiError::bad_request("category is required"))?;
     let category = chatseal::PiiCategory::from_name(name).ok_or(ApiError::bad_request("unknown PII category"))?;
     let (since, until) = w.range();
     let found = state.db.pii_conversations(caller.tenant(), category, since, until, w.limit()).await?;
-    state.db.audit(caller.tenant(), caller.key_id(), "moderation", "pii", &format!("category={} results={}", category.name(), found.len())).await?;
+    state
+        .db
+        .audit(
+            caller.tenant(),
+            caller.key_id(),
+            "moderation",
+            "pii",
+            &format!("category={} results={}", category.name(), found.len()),
+        )
+        .await?;
     Ok(Json(json!({ "category": category.name(), "conversations": found })))
 }
 
 /// `GET /v1/moderation/volumes?bucket=<secs>`: turns by role and time bucket.
-pub(super) async fn volumes(State(state): State<AppState>, caller: Caller, Query(w): Query<Window>) -> ApiResult<Json<Value>> {
+pub(super) async fn volumes(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(w): Query<Window>,
+) -> ApiResult<Json<Value>> {
     moderator(&caller)?;
     let bucket = w.bucket.unwrap_or(3600);
     if !(60..=31_536_000).contains(&bucket) {
@@ -53,29 +70,56 @@ pub(super) async fn volumes(State(state): State<AppState>, caller: Caller, Query
     }
     let (since, until) = w.range();
     let rows = state.db.volumes(caller.tenant(), bucket, since, until).await?;
-    state.db.audit(caller.tenant(), caller.key_id(), "moderation", "volumes", &format!("bucket={bucket} results={}", rows.len())).await?;
+    state
+        .db
+        .audit(
+            caller.tenant(),
+            caller.key_id(),
+            "moderation",
+            "volumes",
+            &format!("bucket={bucket} results={}", rows.len()),
+        )
+        .await?;
     Ok(Json(json!({ "bucket": bucket, "volumes": rows })))
 }
 
 /// `GET /v1/moderation/flagged?flag=<name>`: conversations with moderation flags.
-pub(super) async fn flagged(State(state): State<AppState>, caller: Caller, Query(w): Query<Window>) -> ApiResult<Json<Value>> {
+pub(super) async fn flagged(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(w): Query<Window>,
+) -> ApiResult<Json<Value>> {
     moderator(&caller)?;
     if let Some(f) = &w.flag {
-        if f.is_empty() || f.len() > 64 || !f.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.') {
+        if f.is_empty()
+            || f.len() > 64
+            || !f.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
+        {
             return Err(ApiError::bad_request("flag must be 1-64 of [A-Za-z0-9_.-]"));
         }
     }
     let (since, until) = w.range();
     let rows = state.db.flagged(caller.tenant(), w.flag.as_deref(), since, until, w.limit()).await?;
-    state.db.audit(caller.tenant(), caller.key_id(), "moderation", "flagged", &format!("results={}", rows.len())).await?;
+    state
+        .db
+        .audit(caller.tenant(), caller.key_id(), "moderation", "flagged", &format!("results={}", rows.len()))
+        .await?;
     Ok(Json(json!({ "conversations": rows })))
 }
 
 /// `GET /v1/moderation/subjects/{pseudonym}`: a pseudonymous visitor's conversations.
-pub(super) async fn subject(State(state): State<AppState>, caller: Caller, Path(subject): Path<String>) -> ApiResult<Json<Value>> {
+pub(super) async fn subject(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(subject): Path<String>,
+) -> ApiResult<Json<Value>> {
     moderator(&caller)?;
-    let p = chatseal::Pseudonym::from_text(&subject).map_err(|_| ApiError::bad_request("subject must be a 22-character pseudonym"))?;
+    let p = chatseal::Pseudonym::from_text(&subject)
+        .map_err(|_| ApiError::bad_request("subject must be a 22-character pseudonym"))?;
     let handles = state.db.subject_conversations(caller.tenant(), p.as_bytes(), 1000).await?;
-    state.db.audit(caller.tenant(), caller.key_id(), "moderation", "subject", &format!("results={}", handles.len())).await?;
+    state
+        .db
+        .audit(caller.tenant(), caller.key_id(), "moderation", "subject", &format!("results={}", handles.len()))
+        .await?;
     Ok(Json(json!({ "conversations": handles })))
 }

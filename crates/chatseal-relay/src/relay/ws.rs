@@ -68,7 +68,10 @@ pub(super) async fn conversation_live(
     let conv = find(&state, &caller, &handle).await?;
     let cursor = parse_cursor(q.since.as_deref())?;
     let slot = state.sockets.open(caller.tenant())?;
-    state.db.audit(caller.tenant(), caller.key_id(), "subscribe", &conv.handle.to_hex(), &format!("since={cursor}")).await?;
+    state
+        .db
+        .audit(caller.tenant(), caller.key_id(), "subscribe", &conv.handle.to_hex(), &format!("since={cursor}"))
+        .await?;
     let tenant = caller.tenant();
     Ok(ws.on_upgrade(move |socket| async move {
         let gauge = state.metrics.sockets.get_or_create(&super::metrics::label("kind", "conversation")).clone();
@@ -83,7 +86,13 @@ pub(super) async fn conversation_live(
 }
 
 /// Sends everything stored after `cursor`; whether the conversation is deleted.
-async fn catch_up(state: &AppState, conversation_id: i64, handle: &SessionHandle, cursor: &mut Cursor, tx: &mut Sink) -> Result<(), Gone> {
+async fn catch_up(
+    state: &AppState,
+    conversation_id: i64,
+    handle: &SessionHandle,
+    cursor: &mut Cursor,
+    tx: &mut Sink,
+) -> Result<(), Gone> {
     loop {
         let rows = state.db.envelopes_since(conversation_id, *cursor, 500).await?;
         for row in &rows {
@@ -141,7 +150,11 @@ async fn live_loop(
 
 /// `GET /v1/service/stream` (WebSocket, service keys): every visitor turn no reply has
 /// acknowledged yet, then new visitor turns and deletion requests as they come.
-pub(super) async fn service_stream(State(state): State<AppState>, caller: Caller, ws: WebSocketUpgrade) -> ApiResult<Response> {
+pub(super) async fn service_stream(
+    State(state): State<AppState>,
+    caller: Caller,
+    ws: WebSocketUpgrade,
+) -> ApiResult<Response> {
     caller.require(&[Scope::Service], "service keys only")?;
     let slot = state.sockets.open(caller.tenant())?;
     state.db.audit(caller.tenant(), caller.key_id(), "subscribe", "service-stream", "").await?;

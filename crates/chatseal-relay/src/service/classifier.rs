@@ -41,8 +41,12 @@ impl KeywordClassifier {
 impl Classifier for KeywordClassifier {
     fn classify(&self, text: &str, metadata: &Metadata) -> Vec<String> {
         let lower = text.to_lowercase();
-        let mut flags: Vec<String> =
-            self.rules.iter().filter(|(_, words)| words.iter().any(|w| lower.contains(w.as_str()))).map(|(f, _)| f.clone()).collect();
+        let mut flags: Vec<String> = self
+            .rules
+            .iter()
+            .filter(|(_, words)| words.iter().any(|w| lower.contains(w.as_str())))
+            .map(|(f, _)| f.clone())
+            .collect();
         if metadata.pii.total() > 0 {
             flags.push("pii".into());
         }

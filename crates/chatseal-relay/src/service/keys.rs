@@ -36,7 +36,10 @@ pub struct ServiceKeys {
 
 impl core::fmt::Debug for ServiceKeys {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("ServiceKeys").field("current", &self.current).field("keys", &self.keys.len()).finish_non_exhaustive()
+        f.debug_struct("ServiceKeys")
+            .field("current", &self.current)
+            .field("keys", &self.keys.len())
+            .finish_non_exhaustive()
     }
 }
 
@@ -83,7 +86,8 @@ impl ServiceKeys {
 
     /// Parses the JSON form and checks every key.
     pub fn from_json(text: &str) -> Result<Self, Error> {
-        let keys: ServiceKeys = serde_json::from_str(text).map_err(|_| Error::InvalidInput("key file is not valid JSON"))?;
+        let keys: ServiceKeys =
+            serde_json::from_str(text).map_err(|_| Error::InvalidInput("key file is not valid JSON"))?;
         keys.keyring()?;
         decode32(&keys.record_key)?;
         decode32(&keys.history_key)?;

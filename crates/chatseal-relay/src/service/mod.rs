@@ -11,6 +11,8 @@ mod store;
 
 pub use classifier::{Classifier, KeywordClassifier};
 pub use keys::{key_path, ServiceKeys, KEYS_ENV};
-pub use responder::{builtin_answer, parse_sse, split_chunks, Builtin, Chunks, Message, OpenAiHook, Responder, ResponderError};
+pub use responder::{
+    builtin_answer, parse_sse, split_chunks, Builtin, Chunks, Message, OpenAiHook, Responder, ResponderError,
+};
 pub use runner::{ServiceEnd, ServiceEndOptions, Stats};
 pub use store::{ServiceStore, HISTORY_MESSAGES};

@@ -175,12 +175,16 @@ impl Responder for OpenAiHook {
     }
 }
 
-fn async_stream(hook: OpenAiHook, conversation: Vec<Message>) -> impl futures_util::Stream<Item = Result<Zeroizing<String>, ResponderError>> + Send {
+fn async_stream(
+    hook: OpenAiHook,
+    conversation: Vec<Message>,
+) -> impl futures_util::Stream<Item = Result<Zeroizing<String>, ResponderError>> + Send {
     let start = async move {
         let mut messages = vec![json!({ "role": "system", "content": hook.system })];
         messages.extend(conversation.iter().map(|m| json!({ "role": m.role, "content": m.text.as_str() })));
         let body = json!({ "model": hook.model, "messages": messages, "stream": true });
-        let client = reqwest::Client::builder().timeout(hook.timeout).build().map_err(|_| ResponderError("http client"))?;
+        let client =
+            reqwest::Client::builder().timeout(hook.timeout).build().map_err(|_| ResponderError("http client"))?;
         let mut request = client.post(format!("{}/chat/completions", hook.base_url)).json(&body);
         if let Some(key) = &hook.api_key {
             request = request.bearer_auth(key);
@@ -202,7 +206,9 @@ fn async_stream(hook: OpenAiHook, conversation: Vec<Message>) -> impl futures_ut
                 loop {
                     match bytes.next().await {
                         None => return None,
-                        Some(Err(_)) => return Some((vec![Err(ResponderError("stream interrupted"))], (bytes, buffer, true))),
+                        Some(Err(_)) => {
+                            return Some((vec![Err(ResponderError("stream interrupted"))], (bytes, buffer, true)))
+                        }
                         Some(Ok(chunk)) => {
                             buffer.push_str(&String::from_utf8_lossy(&chunk));
                             match parse_sse(&mut buffer) {
@@ -240,7 +246,8 @@ mod tests {
 
     #[test]
     fn sse_parsing_keeps_partial_lines() {
-        let mut buf = "data: {\"choices\":[{\"delta\":{\"content\":\"Hel\"}}]}\n\ndata: {\"choices\":[{\"del".to_owned();
+        let mut buf =
+            "data: {\"choices\":[{\"delta\":{\"content\":\"Hel\"}}]}\n\ndata: {\"choices\":[{\"del".to_owned();
         let (p, done) = parse_sse(&mut buf).unwrap();
         assert_eq!((p, done), (vec!["Hel".to_owned()], false));
         buf.push_str("ta\":{\"content\":\"lo\"}}]}\n\ndata: [DONE]\n\n");

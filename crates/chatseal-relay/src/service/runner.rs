@@ -116,10 +116,20 @@ impl ServiceEnd {
         classifier: Arc<dyn Classifier>,
         options: ServiceEndOptions,
     ) -> Result<Self, Error> {
-        let service_options = ServiceOptions { time_granularity: options.time_granularity, ..ServiceOptions::default() };
+        let service_options =
+            ServiceOptions { time_granularity: options.time_granularity, ..ServiceOptions::default() };
         let service = Service::new(keys.keyring()?, &*keys.record_key()?, store, service_options);
         let permits = Semaphore::new(options.concurrency.max(1));
-        let inner = Inner { service, relay, responder, classifier, workers: Mutex::default(), permits, options, stats: Stats::default() };
+        let inner = Inner {
+            service,
+            relay,
+            responder,
+            classifier,
+            workers: Mutex::default(),
+            permits,
+            options,
+            stats: Stats::default(),
+        };
         Ok(ServiceEnd { inner: Arc::new(inner) })
     }
 
@@ -272,7 +282,10 @@ impl ServiceEnd {
         self.flush(&handle).await;
     }
 
-    async fn blocking<T: Send + 'static>(&self, f: impl FnOnce(&Inner) -> Result<T, Error> + Send + 'static) -> Result<T, Error> {
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Inner) -> Result<T, Error> + Send + 'static,
+    ) -> Result<T, Error> {
         let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || f(&inner)).await.unwrap_or(Err(Error::Store("worker thread failed")))
     }
@@ -288,7 +301,9 @@ impl ServiceEnd {
                 Ok(_) => {
                     self.inner.stats.posted.fetch_add(1, Ordering::Relaxed);
                 }
-                Err(e) if e.retryable() => return tracing::warn!(handle = %handle, code = %e.code, "reply not posted yet; will retry"),
+                Err(e) if e.retryable() => {
+                    return tracing::warn!(handle = %handle, code = %e.code, "reply not posted yet; will retry")
+                }
                 Err(e) => tracing::warn!(handle = %handle, code = %e.code, "relay refused a reply; dropping it"),
             }
             if let Err(e) = self.store().outbox_done(id) {
@@ -344,9 +359,11 @@ impl ServiceEnd {
                         let chunk = Zeroizing::new(std::mem::take(&mut *buf));
                         let (h, f) = (*handle, flags.clone());
                         let sealed = self
-                            .blocking(move |me| me.with_reply(&h, subject, &f, |s, meta, store| {
-                                store.stage_outbox(&h, s.seal_chunk(chunk.as_bytes(), meta, false)?)
-                            }))
+                            .blocking(move |me| {
+                                me.with_reply(&h, subject, &f, |s, meta, store| {
+                                    store.stage_outbox(&h, s.seal_chunk(chunk.as_bytes(), meta, false)?)
+                                })
+                            })
                             .await;
                         if let Err(e) = sealed {
                             return tracing::warn!(handle = %handle, code = e.code(), "could not seal a reply chunk");
@@ -483,7 +500,12 @@ impl Inner {
 }
 
 /// Ends a stream left open by an interrupted answer, so a new answer can start.
-fn end_open_stream(s: &mut Session, handle: &SessionHandle, meta: &Metadata, store: &ServiceStore) -> Result<(), Error> {
+fn end_open_stream(
+    s: &mut Session,
+    handle: &SessionHandle,
+    meta: &Metadata,
+    store: &ServiceStore,
+) -> Result<(), Error> {
     if s.stream_open() {
         let mut meta = meta.clone();
         meta.insert_label(Label::new("svc.interrupted", "1")?)?;

@@ -80,7 +80,11 @@ impl ServiceStore {
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(store_err)?;
         conn.pragma_update(None, "secure_delete", "ON").map_err(store_err)?;
         conn.execute_batch(SCHEMA).map_err(store_err)?;
-        Ok(ServiceStore { conn: Mutex::new(conn), staged: Mutex::new(HashMap::new()), history_key: Zeroizing::new(*history_key) })
+        Ok(ServiceStore {
+            conn: Mutex::new(conn),
+            staged: Mutex::new(HashMap::new()),
+            history_key: Zeroizing::new(*history_key),
+        })
     }
 
     fn conn(&self) -> Result<MutexGuard<'_, Connection>, Error> {
@@ -127,15 +131,20 @@ impl ServiceStore {
             tx.execute("INSERT INTO outbox (handle, envelope) VALUES (?1, ?2)", params![h, env]).map_err(store_err)?;
         }
         for (seq, env) in staged.pending_add {
-            tx.execute("INSERT OR IGNORE INTO pending (handle, seq, envelope) VALUES (?1, ?2, ?3)", params![h, i64_of(seq), env])
-                .map_err(store_err)?;
+            tx.execute(
+                "INSERT OR IGNORE INTO pending (handle, seq, envelope) VALUES (?1, ?2, ?3)",
+                params![h, i64_of(seq), env],
+            )
+            .map_err(store_err)?;
         }
         for seq in staged.pending_done {
-            tx.execute("DELETE FROM pending WHERE handle = ?1 AND seq <= ?2", params![h, i64_of(seq)]).map_err(store_err)?;
+            tx.execute("DELETE FROM pending WHERE handle = ?1 AND seq <= ?2", params![h, i64_of(seq)])
+                .map_err(store_err)?;
         }
         for (role, text) in staged.history {
             let sealed = self.seal_history(handle, text.as_bytes())?;
-            tx.execute("INSERT INTO history (handle, role, sealed) VALUES (?1, ?2, ?3)", params![h, role, sealed]).map_err(store_err)?;
+            tx.execute("INSERT INTO history (handle, role, sealed) VALUES (?1, ?2, ?3)", params![h, role, sealed])
+                .map_err(store_err)?;
         }
         tx.execute(
             "DELETE FROM history WHERE handle = ?1 AND id NOT IN (SELECT id FROM history WHERE handle = ?1 ORDER BY id DESC LIMIT ?2)",
@@ -162,7 +171,8 @@ impl ServiceStore {
     /// The session's history, oldest first: (role, text).
     pub fn history(&self, handle: &SessionHandle) -> Result<Vec<(String, Zeroizing<String>)>, Error> {
         let conn = self.conn()?;
-        let mut stmt = conn.prepare_cached("SELECT role, sealed FROM history WHERE handle = ?1 ORDER BY id").map_err(store_err)?;
+        let mut stmt =
+            conn.prepare_cached("SELECT role, sealed FROM history WHERE handle = ?1 ORDER BY id").map_err(store_err)?;
         let rows = stmt
             .query_map(params![handle.as_bytes().to_vec()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?)))
             .map_err(store_err)?;
@@ -209,7 +219,8 @@ impl ServiceStore {
     /// Visitor turns opened and not answered: (handle, seq, envelope), oldest first.
     pub fn pending(&self) -> Result<Vec<(SessionHandle, u64, Vec<u8>)>, Error> {
         let conn = self.conn()?;
-        let mut stmt = conn.prepare_cached("SELECT handle, seq, envelope FROM pending ORDER BY handle, seq").map_err(store_err)?;
+        let mut stmt =
+            conn.prepare_cached("SELECT handle, seq, envelope FROM pending ORDER BY handle, seq").map_err(store_err)?;
         let rows = stmt
             .query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?, r.get::<_, Vec<u8>>(2)?)))
             .map_err(store_err)?;
@@ -246,7 +257,9 @@ impl ServiceStore {
     pub fn forgotten_digest(&self, handle: &SessionHandle) -> Result<Option<String>, Error> {
         let conn = self.conn()?;
         let found = conn
-            .query_row("SELECT digest FROM forgotten WHERE handle = ?1", params![handle.as_bytes().to_vec()], |r| r.get::<_, Option<String>>(0))
+            .query_row("SELECT digest FROM forgotten WHERE handle = ?1", params![handle.as_bytes().to_vec()], |r| {
+                r.get::<_, Option<String>>(0)
+            })
             .optional()
             .map_err(store_err)?;
         Ok(found.flatten())
@@ -295,7 +308,10 @@ impl RecordStore for ServiceStore {
             .map_err(store_err)?;
         if updated == 0 {
             self.clear_staged(handle);
-            let exists = tx.query_row("SELECT 1 FROM records WHERE handle = ?1", params![h], |_| Ok(())).optional().map_err(store_err)?;
+            let exists = tx
+                .query_row("SELECT 1 FROM records WHERE handle = ?1", params![h], |_| Ok(()))
+                .optional()
+                .map_err(store_err)?;
             return Err(if exists.is_some() { Error::Conflict } else { Error::UnknownSession });
         }
         self.write_staged(&tx, handle)?;
@@ -311,7 +327,8 @@ impl RecordStore for ServiceStore {
         for table in ["outbox", "pending", "history"] {
             tx.execute(&format!("DELETE FROM {table} WHERE handle = ?1"), params![h]).map_err(store_err)?;
         }
-        tx.execute("INSERT OR IGNORE INTO forgotten (handle, at) VALUES (?1, strftime('%s','now'))", params![h]).map_err(store_err)?;
+        tx.execute("INSERT OR IGNORE INTO forgotten (handle, at) VALUES (?1, strftime('%s','now'))", params![h])
+            .map_err(store_err)?;
         tx.commit().map_err(store_err)?;
         Ok(removed > 0)
     }

@@ -6,7 +6,9 @@ use chatseal::{Metadata, Role, Session, SessionHandle, SessionOptions, StreamAss
 use chatseal_relay::client::{ClientError, LiveEvent, LiveStream, Posted, RelayClient};
 use chatseal_relay::db::{Db, TenantKeys};
 use chatseal_relay::relay::{self, RelayConfig};
-use chatseal_relay::service::{Builtin, KeywordClassifier, Responder, ServiceEnd, ServiceEndOptions, ServiceKeys, ServiceStore};
+use chatseal_relay::service::{
+    Builtin, KeywordClassifier, Responder, ServiceEnd, ServiceEndOptions, ServiceKeys, ServiceStore,
+};
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -63,7 +65,8 @@ impl Harness {
     pub async fn start_with(configure: impl FnOnce(&mut RelayConfig)) -> Harness {
         logs();
         let dir = tempfile::tempdir().unwrap();
-        let database_url = postgres_url().unwrap_or_else(|| format!("sqlite://{}", dir.path().join("relay.db").display()));
+        let database_url =
+            postgres_url().unwrap_or_else(|| format!("sqlite://{}", dir.path().join("relay.db").display()));
         let db = Db::connect(&database_url, 2).await.unwrap();
         let mut config = RelayConfig::new(&database_url);
         config.cors_origins = vec!["http://demo.test".into()];
@@ -92,7 +95,15 @@ impl Harness {
             .await
             .unwrap();
         });
-        let h = Harness { base, db, dir, database_url, keys: ServiceKeys::generate().unwrap(), stop: Some(stop), task: Some(task) };
+        let h = Harness {
+            base,
+            db,
+            dir,
+            database_url,
+            keys: ServiceKeys::generate().unwrap(),
+            stop: Some(stop),
+            task: Some(task),
+        };
         for _ in 0..100 {
             if reqwest::get(format!("{}/healthz", h.base)).await.is_ok_and(|r| r.status().is_success()) {
                 return h;
@@ -129,7 +140,11 @@ impl Harness {
     }
 
     /// A service end with the built-in responder (one chunk per answer unless `chunks`).
-    pub fn service(&self, tenant: &TenantKeys, chunks: usize) -> (ServiceEnd, tokio::task::JoinHandle<()>, tokio::sync::oneshot::Sender<()>) {
+    pub fn service(
+        &self,
+        tenant: &TenantKeys,
+        chunks: usize,
+    ) -> (ServiceEnd, tokio::task::JoinHandle<()>, tokio::sync::oneshot::Sender<()>) {
         self.service_with(tenant, Arc::new(Builtin { chunks }), None)
     }
 
