@@ -4,19 +4,25 @@
 #   bash scripts/build.sh
 #   FEATURES="--no-default-features" PKG_DIR=/tmp/pkg-crypto bash scripts/build.sh
 #
-# Steps: one release build of the crate for wasm32-unknown-unknown, then
-# wasm-bindgen (the CLI at the exact version Cargo.lock pins) twice:
+# Steps: one release build of crates/chatseal-wasm for wasm32-unknown-unknown,
+# then wasm-bindgen (the CLI at the exact version Cargo.lock pins) twice:
 #   pkg/web/   --target web     ES module, default export `init`, named exports
 #   pkg/node/  --target nodejs  CommonJS, loads the wasm synchronously
+# then pkg-template/runtime.js appended to each glue file (the freed-object
+# guard on every class, sealStream/openStream, MemoryRecordStore) with the
+# flavour's export lines, and each chatseal.d.ts made to compile without
+# Symbol.dispose (lib es2022) while keeping `using` typed where it exists;
 # then wasm-opt (flags from [package.metadata.wasm-pack.profile.release]
 # wasm-opt in Cargo.toml, -Oz if none; plus --strip-debug --strip-producers
-# --strip-target-features) on each *_bg.wasm, then pkg-template/*
-# (package.json with its version set from Cargo.toml, README.md, *.d.ts) into
-# pkg/. Prints raw and gzip -9 sizes of each *_bg.wasm and its JS glue.
+# --strip-target-features) on each *_bg.wasm, then pkg-template/* but
+# runtime.js (package.json with its version set from Cargo.toml, README.md,
+# node/*) into pkg/. Prints raw and gzip -9 sizes of each *_bg.wasm and its JS glue.
 #
 # Environment:
 #   FEATURES         extra cargo args for the wasm build, word-split
-#                    (e.g. "--no-default-features", "--features pii")
+#                    (e.g. "--no-default-features" for the crypto-only package;
+#                    "--features test-hooks" for the memory-scan test's flavour,
+#                    never published)
 #   PKG_DIR          output directory (default: <repo>/pkg); replaced atomically
 #   WASM_OPT_LEVEL   replaces the -O* flag from Cargo.toml (e.g. -O3), for experiments
 #   CHATSEAL_SKIP_SETUP=1   do not run scripts/setup.sh first (test.sh/serve.sh
@@ -34,7 +40,8 @@ source "$ROOT/scripts/env.sh"
 log() { printf '[build] %s\n' "$*" >&2; }
 die() { printf '[build] ERROR: %s\n' "$*" >&2; exit 1; }
 
-CRATE="chatseal"
+CRATE="chatseal"            # the package's file names: chatseal.js, chatseal_bg.wasm
+CARGO_PACKAGE="chatseal-wasm"
 TARGET="wasm32-unknown-unknown"
 PKG_DIR="${PKG_DIR:-$ROOT/pkg}"
 read -r -a FEATURE_ARGS <<<"${FEATURES:-}"
@@ -51,11 +58,11 @@ command -v wasm-opt >/dev/null || die "wasm-opt not on PATH (tools/node_modules/
 # sha2's compact SHA-256 (a loop instead of 64 unrolled rounds): 2 KB gzip smaller, no measurable
 # cost (SHA-256 only hashes short inputs here: chain links, HKDF); see BENCHMARKS.md.
 export RUSTFLAGS="${RUSTFLAGS:-}${RUSTFLAGS:+ }--cfg sha2_backend_soft=\"compact\""
-log "cargo build --release --lib --target $TARGET ${FEATURE_ARGS[*]} (RUSTFLAGS=$RUSTFLAGS)"
-cargo build --release --lib --target "$TARGET" "${FEATURE_ARGS[@]}"
+log "cargo build -p $CARGO_PACKAGE --release --lib --target $TARGET ${FEATURE_ARGS[*]} (RUSTFLAGS=$RUSTFLAGS)"
+cargo build -p "$CARGO_PACKAGE" --release --lib --target "$TARGET" "${FEATURE_ARGS[@]}"
 TARGET_DIR="$(cargo metadata --format-version 1 --no-deps |
   node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')"
-WASM="$TARGET_DIR/$TARGET/release/$CRATE.wasm"
+WASM="$TARGET_DIR/$TARGET/release/${CARGO_PACKAGE//-/_}.wasm"
 [[ -f "$WASM" ]] || die "missing $WASM after cargo build"
 
 # --- 2. wasm-bindgen twice, into a staging dir ------------------------------------
@@ -68,6 +75,40 @@ for flavour in web:web node:nodejs; do
 done
 # pkg/ is "type": "module"; the nodejs flavour is CommonJS, so mark its folder.
 printf '{\n  "type": "commonjs"\n}\n' >"$STAGE/node/package.json"
+
+# --- 2b. the runtime and the typings ---------------------------------------------
+# runtime.js is plain declarations; after it, each flavour guards its classes and exports the
+# helpers its own way (ES module: `export`; CommonJS: `exports.X =`, which Node's ESM import of
+# CommonJS detects as named exports).
+classes="$(grep -oE '^export class [A-Za-z]+' "$STAGE/web/$CRATE.js" | awk '{print $3}' | paste -sd, -)"
+[[ -n "$classes" ]] || die "no exported classes found in the web glue"
+helpers=(sealStream openStream MemoryRecordStore)
+{
+  cat pkg-template/runtime.js
+  printf '\nchatsealGuard([%s]);\nexport { %s };\n' "$classes" "$(IFS=,; echo "${helpers[*]}" | sed 's/,/, /g')"
+} >>"$STAGE/web/$CRATE.js"
+{
+  cat pkg-template/runtime.js
+  printf '\nchatsealGuard([%s]);\n' "$classes"
+  for h in "${helpers[@]}"; do printf 'exports.%s = %s;\n' "$h" "$h"; done
+} >>"$STAGE/node/$CRATE.js"
+# wasm-bindgen declares `[Symbol.dispose](): void` on every class, which does not compile with
+# lib es2022 (no Symbol.dispose). Replace it by an interface that has the member exactly when
+# the program's lib declares Symbol.dispose, so `using` stays typed there.
+for dts in "$STAGE"/*/"$CRATE.d.ts"; do
+  grep -q '\[Symbol.dispose\](): void;' "$dts" || die "$dts: no [Symbol.dispose] member to replace"
+  sed -i '/\[Symbol.dispose\](): void;/d' "$dts"
+  {
+    printf '\n/** `[Symbol.dispose]()` (the same as `free()`) where the lib declares Symbol.dispose. */\n'
+    printf 'type ChatsealDisposeKey = SymbolConstructor extends { readonly dispose: infer K extends symbol } ? K : never;\n'
+    printf '/** See `ChatsealDisposeKey`. */\n'
+    printf 'export type ChatsealDisposable = { [K in ChatsealDisposeKey]: () => void };\n'
+    for c in ${classes//,/ }; do
+      [[ "$c" == KeyringShare ]] && continue
+      printf 'export interface %s extends ChatsealDisposable {}\n' "$c"
+    done
+  } >>"$dts"
+done
 
 # --- 3. wasm-opt ----------------------------------------------------------------
 mapfile -t OPT_FLAGS < <(python3 - "$ROOT/Cargo.toml" <<'PY'
@@ -101,6 +142,7 @@ done
 [[ -f pkg-template/package.json ]] || die "pkg-template/package.json is missing"
 shopt -s nullglob dotglob
 for f in pkg-template/*; do
+  [[ "$(basename "$f")" == runtime.js ]] && continue # appended to the glue above
   cp -R "$f" "$STAGE/"
 done
 shopt -u nullglob dotglob

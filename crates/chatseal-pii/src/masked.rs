@@ -3,9 +3,7 @@
 //! policy) travels in the state blob's extension section, so the core never sees either.
 
 use crate::{scan, MaskMode, MaskPolicy, Masked, Restored, Vault};
-use chatseal::{
-    DeletionRecord, Error, ImportOptions, Metadata, PiiCategory, Result, Session, SessionHandle,
-};
+use chatseal::{DeletionRecord, Error, ImportOptions, Metadata, PiiCategory, Result, Session, SessionHandle};
 use core::fmt;
 
 /// Version byte of the extension section this crate writes (`SPEC.md` § 13.5).
@@ -69,8 +67,10 @@ impl MaskedSession {
         self.vault.len()
     }
 
-    /// Refuses metadata whose label values hold personal data: labels travel in clear.
-    fn check_labels(metadata: &Metadata) -> Result<()> {
+    /// Refuses metadata whose label values hold personal data: labels travel in clear. Every
+    /// seal of this type runs it; callers sealing through [`MaskedSession::session_mut`] (a
+    /// stream chunk, a close) run it first themselves.
+    pub fn check_labels(metadata: &Metadata) -> Result<()> {
         for label in metadata.labels() {
             if !scan(label.value())?.is_empty() {
                 return Err(Error::InvalidInput("a label value holds personal data"));
@@ -112,7 +112,10 @@ impl MaskedSession {
         self.masked_step(text, metadata, &policy, |s, body, meta| s.seal_chunk(body, meta, end))
     }
 
-    fn masked_step(
+    /// Masks `text` with `policy`, records the counts in a copy of `metadata`, and seals the masked
+    /// text with `seal` (a turn, a stream chunk or a close of the session), after the label
+    /// check. If `seal` fails the vault is left as it was.
+    pub fn masked_step(
         &mut self,
         text: &str,
         metadata: &Metadata,
@@ -155,12 +158,7 @@ impl MaskedSession {
 
     /// Restores a session exported by [`MaskedSession::export_state`] (or by a plain
     /// [`Session::export_state`]: empty vault, default policy).
-    pub fn import_state(
-        blob: &[u8],
-        kek: &[u8; 32],
-        expected: &SessionHandle,
-        options: ImportOptions,
-    ) -> Result<Self> {
+    pub fn import_state(blob: &[u8], kek: &[u8; 32], expected: &SessionHandle, options: ImportOptions) -> Result<Self> {
         let (session, extension) = Session::import_state_with(blob, kek, expected, options)?;
         let (policy, vault) = decode_extension(&extension)?;
         Ok(MaskedSession { session, vault, policy })

@@ -1,6 +1,10 @@
 //! Errors as JavaScript sees them: an `Error` named `ChatsealError` with the stable `code`.
+//!
+//! Every binding returns `Result<_, JsError>`; wasm-bindgen throws the error value. Messages name
+//! what was wrong (a parameter, a field, a limit), never a value: no key, plaintext or PII byte
+//! reaches a message, and neither does a caller's unknown field name.
 
-use crate::Error;
+use chatseal::Error;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -16,13 +20,22 @@ export type ErrorCode =
   | "too_old"
   | "wrong_session"
   | "wrong_direction"
+  | "wrong_role"
   | "unknown_key"
   | "unknown_epoch"
+  | "unknown_session"
+  | "session_exists"
+  | "not_hello"
+  | "closed"
   | "non_contributory"
   | "limit_exceeded"
   | "counter_exhausted"
   | "entropy"
   | "stale_state"
+  | "conflict"
+  | "store"
+  | "stream_broken"
+  | "freed"
   | "bad_state";
 
 /**
@@ -35,17 +48,58 @@ export interface ChatsealError extends Error {
 }
 "#;
 
-/// Result of a binding: the error is a thrown `ChatsealError`.
-pub(crate) type JsResult<T> = Result<T, JsValue>;
+/// A failure on its way to JavaScript: the thrown `ChatsealError`.
+pub struct JsError(JsValue);
 
-impl From<Error> for JsValue {
-    /// `new Error(message)` with `name = "ChatsealError"` and `code = error.code()`.
-    fn from(error: Error) -> JsValue {
-        let js = js_sys::Error::new(&error.to_string());
+/// Result of a binding.
+pub type JsResult<T> = Result<T, JsError>;
+
+impl JsError {
+    /// A `ChatsealError` with `code` and `message`.
+    pub(crate) fn new(code: &str, message: &str) -> Self {
+        let js = js_sys::Error::new(message);
         js.set_name("ChatsealError");
         // Setting a property on a fresh plain Error cannot fail.
-        let _ = js_sys::Reflect::set(&js, &JsValue::from_str("code"), &JsValue::from_str(error.code()));
-        js.into()
+        let _ = js_sys::Reflect::set(&js, &JsValue::from_str("code"), &JsValue::from_str(code));
+        JsError(js.into())
+    }
+
+    /// `invalid_input`: `what` (a parameter or `param.field`) must be `expected`.
+    pub(crate) fn invalid(what: &str, expected: &str) -> Self {
+        Self::new("invalid_input", &format!("invalid input: {what} must be {expected}"))
+    }
+
+    /// `limit_exceeded`: `what` is larger than `limit` allows.
+    pub(crate) fn too_large(what: &str, limit: &str) -> Self {
+        Self::new("limit_exceeded", &format!("limit exceeded: {what} is larger than {limit}"))
+    }
+
+    /// `freed`: the object was freed or forgotten.
+    pub(crate) fn freed() -> Self {
+        Error::Freed.into()
+    }
+
+    /// `bad_state`: a call re-entered an object whose call is still running (from a getter or a
+    /// record store callback).
+    pub(crate) fn busy() -> Self {
+        Error::State("object in use by a call in progress").into()
+    }
+
+    /// The core error `error`, with `context` (e.g. which envelope of a list) before its message.
+    pub(crate) fn with_context(error: Error, context: &str) -> Self {
+        Self::new(error.code(), &format!("{context}: {error}"))
+    }
+}
+
+impl From<Error> for JsError {
+    fn from(error: Error) -> Self {
+        Self::new(error.code(), &error.to_string())
+    }
+}
+
+impl From<JsError> for JsValue {
+    fn from(error: JsError) -> Self {
+        error.0
     }
 }
 
@@ -55,10 +109,12 @@ pub fn error_codes() -> js_sys::Array {
     Error::CODES.iter().copied().map(JsValue::from_str).collect()
 }
 
-/// Whether `value` is an error thrown by chatseal (narrows its type in TypeScript).
+/// Whether `value` is an error thrown by chatseal (narrows its type in TypeScript). Never throws:
+/// a value whose properties cannot be read is not a chatseal error.
 #[wasm_bindgen(js_name = isChatsealError, unchecked_return_type = "value is ChatsealError")]
 pub fn is_chatseal_error(#[wasm_bindgen(unchecked_param_type = "unknown")] value: &JsValue) -> bool {
-    let Some(error) = value.dyn_ref::<js_sys::Error>() else { return false };
-    let code = js_sys::Reflect::get(error, &JsValue::from_str("code")).ok().and_then(|c| c.as_string());
-    error.name() == "ChatsealError" && code.is_some_and(|c| Error::CODES.contains(&c.as_str()))
+    let read = |key: &str| crate::args::get(value, key).ok().and_then(|v| v.as_string());
+    crate::args::is_error(value)
+        && read("name").as_deref() == Some("ChatsealError")
+        && read("code").is_some_and(|c| Error::CODES.contains(&c.as_str()))
 }

@@ -1,38 +1,83 @@
-//! The JavaScript face of chatseal (wasm32 only), published on npm as `chatseal`.
-//!
-//! Each binding converts its arguments, calls the core, and maps the result or error; the rules of
-//! the protocol live in the core. Conventions shared by every binding:
-//!
-//! * Every failure is thrown as a JS `Error` with `name === "ChatsealError"` and a stable
-//!   `code` (one of `errorCodes()`); messages never contain key, plaintext or PII bytes.
-//! * Binary values (envelopes, offers, answers, keys) are `Uint8Array`; ids and digests are
-//!   lower-case hex strings.
-//! * Integers are exact JS numbers. A `u64` above `Number.MAX_SAFE_INTEGER` (never reached by
-//!   honest sessions) makes the call fail with `limit_exceeded` before anything changes.
-//! * No secret key ever crosses into JS: service secrets go in (`importKey`) but never come out.
+#![doc = include_str!("../README.md")]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
-mod bridge;
-mod convert;
-mod envelope;
+// Layers, bottom to top: error, args (JS values in), view (JS values out), options, scrub, inner,
+// then the bindings: session, stream, handshake, service, keyless, pii, hooks.
+mod args;
 mod error;
 mod handshake;
+mod inner;
+mod keyless;
+mod options;
 #[cfg(feature = "pii")]
 mod pii;
+mod scrub;
+mod service;
 mod session;
+mod stream;
+#[cfg(feature = "test-hooks")]
+mod test_hooks;
 mod view;
 
-use error::JsResult;
 use wasm_bindgen::prelude::*;
 
-/// The crate version, e.g. `"0.1.0"`.
+#[wasm_bindgen(typescript_custom_section)]
+const TS_RUNTIME: &str = r#"
+/**
+ * Seals each text chunk `source` yields as a stream chunk of `session`, then an empty chunk that
+ * ends the stream, yielding the envelopes as they are made. If `source` throws, the stream is
+ * left open (the reader sees it cut off) and the error is rethrown.
+ */
+export function sealStream(
+  session: Session,
+  source: AsyncIterable<string> | Iterable<string> | ReadableStream<string>,
+  options?: SealOptions,
+): AsyncGenerator<Uint8Array, void, undefined>;
+
+/**
+ * Opens the envelopes of one stream from `source` with `session`, yielding each chunk's text.
+ * Throws `ChatsealError` `stream_broken` when a chunk is missing, out of order or of another
+ * stream, or when `source` ends before the stream's last chunk.
+ */
+export function openStream(
+  session: Session,
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | ReadableStream<Uint8Array>,
+): AsyncGenerator<string, void, undefined>;
+
+/** A `RecordStore` in memory (records are lost with the process: for tests and demos). */
+export class MemoryRecordStore implements RecordStore {
+  constructor();
+  load(handle: string): Uint8Array | null;
+  create(handle: string, generation: number, record: Uint8Array): boolean;
+  update(handle: string, expected: number, generation: number, record: Uint8Array): boolean;
+  remove(handle: string): boolean;
+  /** How many live records it holds. */
+  readonly size: number;
+}
+
+/** The size limits chatseal enforces, in bytes unless named otherwise. */
+export interface Limits {
+  maxEnvelope: number;
+  maxPlaintext: number;
+  maxStateBlob: number;
+  maxLabels: number;
+  maxLabelKey: number;
+  maxLabelValue: number;
+  maxMetadata: number;
+  maxScanBytes: number;
+  maxCounter: number;
+  replayWindow: number;
+}
+"#;
+
+/// The crate version, e.g. `"0.2.0"`.
 #[wasm_bindgen]
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
 }
 
-/// Bytes of WebAssembly linear memory this module holds now (`memory.buffer.byteLength`). It only
-/// ever grows (in 64 KiB pages): `free()` makes room for later objects but does not shrink it.
-/// For measuring, e.g. memory per live session.
+/// Bytes of WebAssembly linear memory this module holds now (`memory.buffer.byteLength`). It
+/// only ever grows (in 64 KiB pages): `free()` makes room for later objects but does not shrink it.
 #[wasm_bindgen(js_name = wasmMemoryBytes)]
 pub fn wasm_memory_bytes() -> f64 {
     let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
@@ -40,12 +85,40 @@ pub fn wasm_memory_bytes() -> f64 {
     f64::from(buffer.byte_length())
 }
 
-/// A pseudonymous id for a label value (base64url of 16 bytes) to use in labels: with a salt the
-/// backend does not know, it can group turns by user without learning who the user is.
-#[wasm_bindgen(js_name = hashedId)]
-pub fn hashed_id(salt: &[u8], id: &str) -> JsResult<String> {
-    Ok(crate::hashed_id(salt, id)?)
+/// The size limits chatseal enforces.
+#[wasm_bindgen(unchecked_return_type = "Limits")]
+pub fn limits() -> Result<JsValue, JsValue> {
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Limits {
+        max_envelope: usize,
+        max_plaintext: usize,
+        max_state_blob: usize,
+        max_labels: usize,
+        max_label_key: usize,
+        max_label_value: usize,
+        max_metadata: usize,
+        max_scan_bytes: usize,
+        max_counter: u64,
+        replay_window: u64,
+    }
+    #[cfg(feature = "pii")]
+    let max_scan_bytes = chatseal_pii::MAX_SCAN_BYTES;
+    #[cfg(not(feature = "pii"))]
+    let max_scan_bytes = 0;
+    Ok(view::to_js(&Limits {
+        max_envelope: chatseal::MAX_ENVELOPE,
+        max_plaintext: chatseal::MAX_PLAINTEXT,
+        max_state_blob: chatseal::MAX_STATE_BLOB,
+        max_labels: chatseal::MAX_LABELS,
+        max_label_key: chatseal::MAX_LABEL_KEY,
+        max_label_value: chatseal::MAX_LABEL_VALUE,
+        max_metadata: chatseal::MAX_METADATA,
+        max_scan_bytes,
+        max_counter: chatseal::MAX_COUNTER,
+        replay_window: chatseal::WINDOW,
+    })?)
 }
 
-#[cfg(test)]
+#[cfg(all(test, target_arch = "wasm32"))]
 mod tests;

@@ -1,250 +1,315 @@
 //! `Session`: one end of an agreed session: seal turns, open the peer's, rekey, re-open history,
 //! persist as a sealed state blob, forget.
+//!
+//! Every method takes `&self` and keeps the state in a `RefCell` it borrows only after all the
+//! arguments were read and checked: a getter in an options object may even call back into this
+//! session, and no failure leaves it borrowed.
 
-use super::convert::{
-    import_options, kek, now_unix, seal_options, secret_bytes, secret_text, session_options, Masking,
-};
-use super::error::JsResult;
-use super::view::{check_envelope, deletion_record, exact, hex, opened};
-use crate::{Error, Mode, Result, ServicePublicKey};
+use crate::args;
+use crate::error::{JsError, JsResult};
+use crate::inner::{self, Inner, Step};
+use crate::options::{import_options, now_unix, Kind, SessionArgs, TurnArgs};
+use crate::{scrub, view};
+use chatseal::{hex_encode, Mode, ServicePublicKey, SessionHandle, MAX_ENVELOPE, MAX_PLAINTEXT, MAX_STATE_BLOB};
+use std::cell::RefCell;
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
-/// One end of an agreed session. Create it with `Session.initiatePinned`, `MutualInitiator`,
-/// `MutualResponder` or `Session.importState`, or receive it from `ServiceKeyring.accept`.
-/// Call `free()` when done (the garbage collector also releases it, later), or `forget()` to
-/// destroy its keys.
+/// The state of a JS `Session`, shared with the stream readers it made. `None` once forgotten
+/// or freed.
+pub(crate) type Shared = Rc<RefCell<Option<Inner>>>;
+
+/// Runs `f` on the live session in `shared`, then wipes the stack the call used.
+pub(crate) fn with<T>(shared: &Shared, f: impl FnOnce(&mut Inner) -> JsResult<T>) -> JsResult<T> {
+    let out = match shared.try_borrow_mut() {
+        Ok(mut guard) => match guard.as_mut() {
+            Some(inner) => f(inner),
+            None => Err(JsError::freed()),
+        },
+        Err(_) => Err(JsError::busy()),
+    };
+    scrub::stack();
+    out
+}
+
+/// One end of an agreed session. Create it with `Session.initiatePinned`, a `MutualInitiator` or
+/// `MutualResponder`, or `Session.importState`. Call `free()` when done (the garbage collector
+/// also releases it, later), or `forget()` to destroy its keys and get a deletion record. Any
+/// use after either is a `freed` error.
 #[wasm_bindgen]
 pub struct Session {
-    /// `None` once forgotten: every call then fails with `bad_state`.
-    inner: Option<crate::Session>,
-}
-
-impl From<crate::Session> for Session {
-    fn from(inner: crate::Session) -> Self {
-        Session { inner: Some(inner) }
-    }
+    shared: Shared,
 }
 
 impl Session {
-    fn live(&self) -> Result<&crate::Session> {
-        self.inner.as_ref().ok_or(Error::State("session forgotten"))
+    pub(crate) fn new(inner: Inner) -> Self {
+        Session { shared: Rc::new(RefCell::new(Some(inner))) }
     }
 
-    fn live_mut(&mut self) -> Result<&mut crate::Session> {
-        self.inner.as_mut().ok_or(Error::State("session forgotten"))
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&mut Inner) -> JsResult<T>) -> JsResult<T> {
+        with(&self.shared, f)
+    }
+
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&chatseal::Session) -> T) -> JsResult<T> {
+        match self.shared.try_borrow() {
+            Ok(guard) => guard.as_ref().map(|inner| f(inner::core(inner))).ok_or_else(JsError::freed),
+            Err(_) => Err(JsError::busy()),
+        }
+    }
+
+    fn seal_step(&self, body: &[u8], options: &JsValue, kind: Kind, step: Option<Step>) -> JsResult<Vec<u8>> {
+        let turn = TurnArgs::read(options, kind)?;
+        let step = step.unwrap_or(Step::Chunk { end: turn.end });
+        self.with(|inner| Ok(inner::seal(inner, body, &turn, step)?))
+    }
+}
+
+impl Drop for Session {
+    /// `free()` (or the garbage collector) destroys the keys now, even while a stream reader
+    /// still holds the state.
+    fn drop(&mut self) {
+        if let Ok(mut guard) = self.shared.try_borrow_mut() {
+            drop(guard.take());
+        }
+        scrub::stack();
     }
 }
 
 #[wasm_bindgen]
 impl Session {
-    /// Pinned mode, widget side: a new session with the service whose public key the widget
-    /// ships with. The first sealed turn carries the handshake, so there is no round trip.
+    /// Pinned mode, widget side: a new session with the service whose public key (32 bytes) the
+    /// widget ships with. The first sealed turn carries the handshake, so there is no round trip.
     #[wasm_bindgen(js_name = initiatePinned)]
     pub fn initiate_pinned(
-        #[wasm_bindgen(js_name = servicePublicKey)] service_public_key: &[u8],
-        #[wasm_bindgen(unchecked_optional_param_type = "SessionOptions")] options: Option<js_sys::Object>,
+        #[wasm_bindgen(js_name = servicePublicKey, unchecked_param_type = "Uint8Array")] service_public_key: &JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "SessionOptions")] options: &JsValue,
     ) -> JsResult<Session> {
-        let service = ServicePublicKey::from_bytes(service_public_key)?;
-        Ok(crate::Session::initiate_pinned(&service, session_options(options)?)?.into())
+        let key = args::array::<32>(service_public_key, "servicePublicKey")?;
+        let args = SessionArgs::read(options)?;
+        let service = ServicePublicKey::from_bytes(&*key)?;
+        let policy = args.policy();
+        let session = chatseal::Session::initiate_pinned(&service, args.options);
+        scrub::stack();
+        Ok(Session::new(inner::wrap(session?, policy)))
     }
 
     /// Seals a text turn into an envelope (the bytes to send and store). With `mask`, personal
     /// data is masked locally first and the metadata carries the counts per category.
     #[wasm_bindgen(js_name = sealText)]
     pub fn seal_text(
-        &mut self,
-        text: &js_sys::JsString,
-        #[wasm_bindgen(unchecked_optional_param_type = "SealOptions")] options: Option<js_sys::Object>,
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] text: &JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "SealOptions")] options: &JsValue,
     ) -> JsResult<Vec<u8>> {
-        let session = self.live_mut()?;
-        let (metadata, masking) = seal_options(session, options)?;
-        let text = secret_text(text);
-        Ok(match masking {
-            Masking::Off => session.seal(text.as_bytes(), &metadata)?,
-            #[cfg(feature = "pii")]
-            Masking::SessionPolicy => session.seal_masked(&text, &metadata)?.0,
-            #[cfg(feature = "pii")]
-            Masking::Policy(policy) => session.seal_masked_with(&text, &metadata, &policy)?.0,
-        })
+        let text = args::text(text, "text", MAX_PLAINTEXT)?;
+        self.seal_step(text.as_bytes(), options, Kind::Text, Some(Step::Turn))
     }
 
-    /// Seals a binary turn into an envelope (`mask` applies to text turns only).
+    /// Seals a binary turn into an envelope (`mask` is for text turns only).
     pub fn seal(
-        &mut self,
-        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: &js_sys::Uint8Array,
-        #[wasm_bindgen(unchecked_optional_param_type = "SealOptions")] options: Option<js_sys::Object>,
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: &JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "Omit<SealOptions, \"mask\">")] options: &JsValue,
     ) -> JsResult<Vec<u8>> {
-        let session = self.live_mut()?;
-        let (metadata, masking) = seal_options(session, options)?;
-        if !matches!(masking, Masking::Off) {
-            return Err(Error::InvalidInput("mask applies to sealText").into());
-        }
-        Ok(session.seal(&secret_bytes(bytes), &metadata)?)
+        let bytes = args::bytes(bytes, "bytes", MAX_PLAINTEXT)?;
+        self.seal_step(&bytes, options, Kind::Bytes, Some(Step::Turn))
     }
 
-    /// Masks `text` with the session's policy without sealing (to show what will be sent).
-    /// Numbered placeholders are registered as a masked seal would.
-    #[cfg(feature = "pii")]
-    #[wasm_bindgen(js_name = maskText, unchecked_return_type = "MaskedText")]
-    pub fn mask_text(&mut self, text: &js_sys::JsString) -> JsResult<JsValue> {
-        let text = secret_text(text);
-        let masked = self.live_mut()?.mask(&text)?;
-        Ok(super::pii::masked_view(&text, &masked)?)
+    /// Seals one chunk of a stream: the first call opens the stream, `end: true` marks its last
+    /// chunk. While a stream is open only chunks can be sealed. See `sealStream` for a loop.
+    #[wasm_bindgen(js_name = sealChunk)]
+    pub fn seal_chunk(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] text: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "ChunkOptions")] options: &JsValue,
+    ) -> JsResult<Vec<u8>> {
+        let text = args::text(text, "text", MAX_PLAINTEXT)?;
+        self.seal_step(text.as_bytes(), options, Kind::Chunk, None)
     }
 
-    /// Fills this session's numbered placeholders (`[EMAIL_1]`) in `text` back in with the
-    /// originals, locally. Unknown placeholders stay as they are.
-    #[cfg(feature = "pii")]
-    pub fn restore(&self, text: &js_sys::JsString) -> JsResult<String> {
-        Ok(self.live()?.restore(&secret_text(text)))
+    /// Seals this end's last turn (the text may be empty): the peer learns the conversation ended
+    /// here and what this end received of it. Afterwards sealing fails with `closed`.
+    pub fn close(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] text: &JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "SealOptions")] options: &JsValue,
+    ) -> JsResult<Vec<u8>> {
+        let text = args::optional_text(text, "text", MAX_PLAINTEXT)?;
+        let body = text.as_ref().map_or(&[][..], |t| t.as_bytes());
+        self.seal_step(body, options, Kind::Text, Some(Step::Close))
     }
 
     /// Opens an envelope from the peer. On any failure the session is exactly as before, so the
-    /// genuine envelope still opens after a forged or corrupted one was refused.
+    /// genuine envelope still opens after a forged, replayed or corrupted one was refused.
     #[wasm_bindgen(unchecked_return_type = "OpenedTurn")]
-    pub fn open(&mut self, envelope: &[u8]) -> JsResult<JsValue> {
-        let session = self.live_mut()?;
-        check_envelope(envelope)?;
-        Ok(opened(&session.open(envelope)?)?)
+    pub fn open(&self, #[wasm_bindgen(unchecked_param_type = "Uint8Array")] envelope: &JsValue) -> JsResult<JsValue> {
+        let envelope = args::bytes(envelope, "envelope", MAX_ENVELOPE)?;
+        self.with(|inner| view::opened(&inner::core_mut(inner).open(&envelope)?))
     }
 
-    /// Re-opens any stored envelope of this session (either direction, any order) for a history
-    /// view. Changes nothing; `order` is "inOrder" and `chain` "unverified". Epochs whose keys
-    /// were deleted fail with `unknown_epoch`.
+    /// Re-opens a stored envelope of this session (either direction, any order) for a history
+    /// view, changing nothing: `order` is "inOrder", `chain` "unverified". Turns of deleted
+    /// epochs fail with `unknown_epoch`.
     #[wasm_bindgen(unchecked_return_type = "OpenedTurn")]
-    pub fn reopen(&self, envelope: &[u8]) -> JsResult<JsValue> {
-        Ok(opened(&self.live()?.reopen(envelope)?)?)
+    pub fn reopen(&self, #[wasm_bindgen(unchecked_param_type = "Uint8Array")] envelope: &JsValue) -> JsResult<JsValue> {
+        let envelope = args::bytes(envelope, "envelope", MAX_ENVELOPE)?;
+        self.with(|inner| view::opened(&inner::core(inner).reopen(&envelope)?))
     }
 
-    /// For a stateless service end that re-derived this session with `ServiceKeyring.accept`:
-    /// continue sealing after `ownEnvelope`, the last envelope this end sealed.
-    #[wasm_bindgen(js_name = resumeAfter)]
-    pub fn resume_after(&mut self, #[wasm_bindgen(js_name = ownEnvelope)] own_envelope: &[u8]) -> JsResult<()> {
-        let session = self.live_mut()?;
-        let inspection = crate::inspect(own_envelope)?;
-        exact(inspection.header.seq.saturating_add(1), "sequence number above 2^53 - 1")?;
-        Ok(session.resume_after(own_envelope)?)
+    /// Closes, acknowledgements and missing turns; `finished` says whether the conversation ended
+    /// properly (closed, complete, acknowledged) rather than being cut off.
+    #[wasm_bindgen(unchecked_return_type = "Status")]
+    pub fn status(&self) -> JsResult<JsValue> {
+        view::status(&self.read(|s| s.status())?)
     }
 
     /// Asks for a new key epoch: the next turn sealed carries the offer. No effect while a step is
     /// in flight; `bad_state` before the first turn is sealed.
     #[wasm_bindgen(js_name = rekeyNow)]
-    pub fn rekey_now(&mut self) -> JsResult<()> {
-        Ok(self.live_mut()?.rekey_now()?)
+    pub fn rekey_now(&self) -> JsResult<()> {
+        self.with(|inner| Ok(inner::core_mut(inner).rekey_now()?))
     }
 
-    /// The whole session state sealed under `kek` (32 secret bytes the application keeps, e.g.
-    /// wrapped by a non-extractable WebCrypto key). Raises `stateGeneration`.
+    /// The whole session state sealed under `kek` (32 secret bytes; in PII builds the vault of
+    /// masked values and the policy ride along). Raises `stateGeneration`.
     #[wasm_bindgen(js_name = exportState)]
     pub fn export_state(
-        &mut self,
-        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] kek_bytes: &js_sys::Uint8Array,
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] kek: &JsValue,
     ) -> JsResult<Vec<u8>> {
-        let kek = kek(kek_bytes)?;
-        Ok(self.live_mut()?.export_state(&kek)?)
+        let kek = args::array::<32>(kek, "kek")?;
+        self.with(|inner| Ok(inner::export_state(inner, &kek)?))
     }
 
-    /// Restores a session from `exportState`. Pass the last `stateGeneration` the application saw
-    /// exported as `minGeneration` to refuse a stale copy (`stale_state`).
+    /// Restores a session from `exportState`. `expectedHandle` (32 hex digits) is the session the
+    /// application expects: a blob of another session is refused (`wrong_session`) before it is
+    /// decrypted. Pass the last `stateGeneration` the application saw exported as
+    /// `minGeneration` to refuse a stale copy (`stale_state`).
     #[wasm_bindgen(js_name = importState)]
     pub fn import_state(
-        blob: &[u8],
-        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] kek_bytes: &js_sys::Uint8Array,
-        #[wasm_bindgen(unchecked_optional_param_type = "ImportOptions")] options: Option<js_sys::Object>,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] blob: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] kek: &JsValue,
+        #[wasm_bindgen(js_name = expectedHandle, unchecked_param_type = "string")] expected_handle: &JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "ImportOptions")] options: &JsValue,
     ) -> JsResult<Session> {
-        let kek = kek(kek_bytes)?;
-        Ok(crate::Session::import_state(blob, &kek, import_options(options)?)?.into())
+        let blob = args::bytes(blob, "blob", MAX_STATE_BLOB)?;
+        let kek = args::array::<32>(kek, "kek")?;
+        let expected = handle(expected_handle, "expectedHandle")?;
+        let options = import_options(options)?;
+        let inner = inner::import_state(&blob, &kek, &expected, options);
+        scrub::stack();
+        Ok(Session::new(inner?))
     }
 
-    /// Crypto-shredding: zeroizes every key of this session and returns the deletion record (no
-    /// secret in it). Afterwards every call on this object fails with `bad_state`.
+    /// Crypto-shredding: zeroizes every key of this session (and, in PII builds, the originals
+    /// behind its placeholders) and returns the deletion record, which holds no secret.
+    /// Afterwards every call on this object fails with `freed`; `free()` still works.
     #[wasm_bindgen(unchecked_return_type = "DeletionRecord")]
-    pub fn forget(&mut self) -> JsResult<JsValue> {
-        let session = self.inner.take().ok_or(Error::State("session forgotten"))?;
-        Ok(deletion_record(&session.forget(now_unix()))?)
+    pub fn forget(&self) -> JsResult<JsValue> {
+        let taken = match self.shared.try_borrow_mut() {
+            Ok(mut guard) => guard.take().ok_or_else(JsError::freed),
+            Err(_) => Err(JsError::busy()),
+        };
+        let (record, pii) = inner::forget(taken?, now_unix());
+        scrub::stack();
+        view::deletion(&record, pii)
     }
 
-    /// 12 digits both ends derive from the handshake. In mutual mode, show it on both ends: equal
-    /// codes mean no one sits in the middle.
-    #[wasm_bindgen(js_name = safetyCode)]
+    /// A reader for the stream the peer is sending: it opens each chunk through this session and
+    /// refuses a dropped, reordered, interleaved or cut-off stream with `stream_broken`. See
+    /// `openStream` for a loop.
+    #[wasm_bindgen(js_name = streamReader)]
+    pub fn stream_reader(&self) -> JsResult<crate::stream::StreamReader> {
+        self.read(|_| ())?;
+        Ok(crate::stream::StreamReader::new(self.shared.clone()))
+    }
+
+    /// 12 digits both ends derive from the handshake, as "dddd dddd dddd". In mutual mode, show
+    /// it on both ends: equal codes mean no one sits in the middle.
+    #[wasm_bindgen(getter, js_name = safetyCode)]
     pub fn safety_code(&self) -> JsResult<String> {
-        Ok(self.live()?.safety_code())
+        self.read(|s| s.safety_code())
     }
 
-    /// The session id, 32 hex digits (also in every envelope header).
-    #[wasm_bindgen(getter, js_name = sessionId)]
-    pub fn session_id(&self) -> JsResult<String> {
-        Ok(hex(self.live()?.session_id()))
+    /// The session handle, 32 hex digits (every envelope's header carries it).
+    #[wasm_bindgen(getter)]
+    pub fn handle(&self) -> JsResult<String> {
+        self.read(|s| s.handle().to_hex())
     }
 
-    /// `"initiator"` (widget) or `"responder"` (service).
+    /// `"initiator"` (widget) or `"responder"` (service, agent).
     #[wasm_bindgen(getter, unchecked_return_type = "Side")]
     pub fn side(&self) -> JsResult<String> {
-        Ok(self.live()?.side().name().to_owned())
+        self.read(|s| s.side().name().to_owned())
     }
 
     /// `"pinned"` or `"mutual"`.
     #[wasm_bindgen(getter, unchecked_return_type = "Mode")]
     pub fn mode(&self) -> JsResult<String> {
-        Ok(self.live()?.mode().name().to_owned())
+        self.read(|s| s.mode().name().to_owned())
     }
 
     /// The pinned service key's id (16 hex digits); null in mutual mode.
-    #[wasm_bindgen(getter, js_name = keyId)]
-    pub fn key_id(&self) -> JsResult<Option<String>> {
-        let session = self.live()?;
-        Ok((session.mode() == Mode::Pinned).then(|| hex(session.key_id())))
+    #[wasm_bindgen(getter, js_name = keyId, unchecked_return_type = "string | null")]
+    pub fn key_id(&self) -> JsResult<JsValue> {
+        self.read(|s| match s.mode() {
+            Mode::Pinned => JsValue::from_str(&hex_encode(s.key_id())),
+            Mode::Mutual => JsValue::NULL,
+        })
     }
 
     /// Rounding step of the time this session puts in metadata (seconds; 0 = no time).
     #[wasm_bindgen(getter, js_name = timeGranularity)]
     pub fn time_granularity(&self) -> JsResult<u32> {
-        Ok(self.live()?.time_granularity())
+        self.read(|s| s.time_granularity())
     }
 
-    /// The sequence number the next sealed turn will carry.
-    #[wasm_bindgen(getter, js_name = nextSendSeq)]
-    pub fn next_send_seq(&self) -> JsResult<f64> {
-        Ok(exact(self.live()?.next_send_seq(), "sequence number above 2^53 - 1")? as f64)
-    }
-
-    /// The key epoch this end seals in (0 until the first rekeying).
+    /// The key epoch this end seals in.
     #[wasm_bindgen(getter)]
     pub fn epoch(&self) -> JsResult<u32> {
-        Ok(self.live()?.epoch())
+        self.read(|s| s.epoch())
     }
 
     /// The epochs whose keys this end holds, oldest first.
     #[wasm_bindgen(getter, js_name = epochsHeld, unchecked_return_type = "number[]")]
     pub fn epochs_held(&self) -> JsResult<js_sys::Array> {
-        Ok(self.live()?.epochs_held().into_iter().map(JsValue::from).collect())
+        self.read(|s| s.epochs_held().into_iter().map(JsValue::from).collect())
     }
 
-    /// Whether a rekeying step is in flight.
+    /// The sequence number the next sealed turn will carry.
+    #[wasm_bindgen(getter, js_name = nextSendSeq)]
+    pub fn next_send_seq(&self) -> JsResult<f64> {
+        self.read(|s| s.next_send_seq() as f64)
+    }
+
+    /// Whether a rekeying step is in flight (in pinned mode also the forward-secrecy step until
+    /// the service's first reply arrives).
     #[wasm_bindgen(getter, js_name = rekeyPending)]
     pub fn rekey_pending(&self) -> JsResult<bool> {
-        Ok(self.live()?.rekey_pending())
+        self.read(|s| s.rekey_pending())
+    }
+
+    /// When this session rekeys.
+    #[wasm_bindgen(getter, js_name = rekeyPolicy, unchecked_return_type = "RekeyPolicy")]
+    pub fn rekey_policy(&self) -> JsResult<JsValue> {
+        view::rekey_policy(&self.read(|s| s.rekey_policy())?)
+    }
+
+    /// Whether a sealed stream is open (only chunks can be sealed until it ends).
+    #[wasm_bindgen(getter, js_name = streamOpen)]
+    pub fn stream_open(&self) -> JsResult<bool> {
+        self.read(|s| s.stream_open())
     }
 
     /// How many times this session was exported (see `importState`'s `minGeneration`).
     #[wasm_bindgen(getter, js_name = stateGeneration)]
     pub fn state_generation(&self) -> JsResult<f64> {
-        Ok(exact(self.live()?.state_generation(), "state generation above 2^53 - 1")? as f64)
-    }
-
-    /// Whether `forget()` was called.
-    #[wasm_bindgen(getter)]
-    pub fn forgotten(&self) -> bool {
-        self.inner.is_none()
+        self.read(|s| s.state_generation() as f64)
     }
 }
 
-/// Re-seals a state blob under a new key-encryption key (KEK rotation).
-#[wasm_bindgen(js_name = rewrapState)]
-pub fn rewrap_state(
-    blob: &[u8],
-    #[wasm_bindgen(js_name = oldKek, unchecked_param_type = "Uint8Array")] old_kek: &js_sys::Uint8Array,
-    #[wasm_bindgen(js_name = newKek, unchecked_param_type = "Uint8Array")] new_kek: &js_sys::Uint8Array,
-) -> JsResult<Vec<u8>> {
-    Ok(crate::rewrap_state(blob, &*kek(old_kek)?, &*kek(new_kek)?)?)
+/// A session handle argument (32 hex digits).
+pub(crate) fn handle(value: &JsValue, what: &str) -> JsResult<SessionHandle> {
+    let text = args::short_string(value, what, 64)?;
+    SessionHandle::from_hex(&text).map_err(|_| JsError::invalid(what, "a session handle (32 hex digits)"))
 }

@@ -1,9 +1,12 @@
-//! Core values as JavaScript objects: the shapes declared in the TypeScript section below.
-//! Envelopes and plaintext bytes are `Uint8Array`; ids and digests are lower-case hex.
+//! Core values as JavaScript objects, through serde-wasm-bindgen: the shapes declared in the
+//! TypeScript section below. Bytes are `Uint8Array`; ids, links and digests lower-case hex;
+//! every number an exact JS number (the core keeps counters at or below 2^53 − 1).
 
-use super::error::JsResult;
-use crate::{Chain, DeletionRecord, Error, Header, Hello, Inspection, Label, Metadata, Mode, Opened, Order};
-use crate::{PiiCategory, PiiCounts, Rekey, Result, Role};
+use crate::error::{JsError, JsResult};
+use chatseal::{
+    hex_encode, Audit, Chain, DeletionRecord, DirectionAudit, Header, Hello, Inspection, Metadata, Mode, Opened, Order,
+    PeerAck, PiiCategory, PiiCounts, Rekey, RekeyPolicy, StateInfo, Status, Verdict,
+};
 use serde::{Serialize, Serializer};
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
@@ -16,18 +19,26 @@ export type Side = "initiator" | "responder";
 export type Mode = "pinned" | "mutual";
 /** The personal-data categories counted in metadata. */
 export type PiiCategory = "card" | "email" | "phone" | "ssn" | "iban" | "ip" | "secret";
+/** "i2r": initiator (widget) to responder; "r2i": the reverse. */
+export type Direction = "i2r" | "r2i";
 
 /** The clear (but authenticated) header of an envelope. */
 export interface Header {
-  /** 32 hex digits. */
-  sessionId: string;
-  /** "i2r": initiator (widget) to responder; "r2i": the reverse. */
-  direction: "i2r" | "r2i";
+  /** The session handle, 32 hex digits (derived from the hello: no one chooses it). */
+  handle: string;
+  direction: Direction;
+  /** Key epoch of the keys that sealed it. */
   epoch: number;
   /** Sequence number in this direction, from 0. */
   seq: number;
-  /** Link digest (64 hex digits) of the previous envelope in this direction; zeros for seq 0. */
+  /** Link (64 hex digits) of the previous envelope in this direction; zeros for seq 0. */
   prev: string;
+  /** What the sender had opened of the other direction: the highest sequence number and its link. */
+  ack: { seq: number; link: string } | null;
+  /** This turn closes the session: its sender seals nothing after it. */
+  close: boolean;
+  /** This turn is a chunk of the stream that began at `start`; `end` marks its last chunk. */
+  stream: { start: number; end: boolean } | null;
 }
 
 /** Carried by the initiator's first envelope only. */
@@ -39,7 +50,7 @@ export interface Hello {
   initiatorPublic: string;
 }
 
-/** A key-rotation step riding on a turn. */
+/** A rekeying step riding on a turn. */
 export interface RekeyStep {
   /** "offer": the sender proposes the next epoch; "answer": it accepted and already uses it. */
   step: "offer" | "answer";
@@ -53,9 +64,12 @@ export interface Metadata {
   /** Client time in Unix seconds rounded down to `timeGranularity` (0 when omitted). */
   time: number;
   timeGranularity: number;
+  /** The visitor's pseudonym (22 base64url characters), if the application set one. */
+  subject: string | null;
   /** Findings per category before masking (all 0 when masking was off). */
   pii: Record<PiiCategory, number>;
-  labels: Record<string, string>;
+  /** `[key, value]` pairs in canonical order (sorted by key bytes). */
+  labels: Array<[string, string]>;
 }
 
 /** What `inspect()` tells a backend about an envelope. Nothing here is authenticated. */
@@ -66,13 +80,23 @@ export interface Inspection {
   metadata: Metadata;
   /** Padded plaintext length: only this bucket of the length is visible. */
   paddedLen: number;
-  /** This envelope's link digest; the next envelope in its direction carries it as `prev`. */
+  /** This envelope's link: the next envelope in its direction carries it as `prev`, the peer's later turns as their ack link. */
   link: string;
+}
+
+/** What a peer's turn says about this end's own turns. */
+export interface PeerAck {
+  /** The highest of this end's sequence numbers the peer had opened when it sealed the turn. */
+  highest: number | null;
+  /** How many turns this end had sealed after that one: sent, not (yet) confirmed. */
+  unacknowledged: number;
+  /** Whether the confirmed turn is the one this end sent (checked for its latest turn); false means this end's state was restored from a stale copy; null when not checked. */
+  matches: boolean | null;
 }
 
 /** A turn after a successful `open`. */
 export interface OpenedTurn {
-  /** The plaintext as UTF-8 text (invalid sequences, only possible in binary turns, become U+FFFD). */
+  /** The plaintext as UTF-8 text (a binary turn's invalid sequences become U+FFFD; `bytes` is exact). */
   text: string;
   /** The plaintext bytes exactly as sealed. */
   bytes: Uint8Array;
@@ -83,12 +107,31 @@ export interface OpenedTurn {
   missing: number;
   /** "broken": a neighbouring turn disagrees about the history (the sender forked it). */
   chain: "linked" | "unverified" | "broken";
+  peerAck: PeerAck;
 }
 
-/** What `Session.forget()` destroyed, with no secret in it: for an audit log. */
+/** Where a session stands: closes, acknowledgements, missing turns. */
+export interface Status {
+  /** This end sealed a close. */
+  closed: boolean;
+  /** The peer's close was opened. */
+  peerClosed: boolean;
+  /** Turns this end sealed. */
+  sent: number;
+  /** Of those, how many no peer turn has acknowledged yet. */
+  unacknowledged: number;
+  /** The highest sequence number opened from the peer. */
+  receivedHighest: number | null;
+  /** Peer turns below that number (within the replay window) not opened: sent, not arrived. */
+  missing: number;
+  /** Someone closed, nothing is missing, and the peer acknowledged what this end sent: the conversation ended properly. Without a close it may have been cut off. */
+  finished: boolean;
+}
+
+/** What `forget()` destroyed, with no secret in it: for an audit log. */
 export interface DeletionRecord {
   /** 32 hex digits. */
-  sessionId: string;
+  handle: string;
   side: Side;
   mode: Mode;
   /** The pinned service key's id (16 hex digits); null in mutual mode. */
@@ -100,71 +143,115 @@ export interface DeletionRecord {
   deletedAt: number;
   /** What can still decrypt this session's envelopes, honestly stated. */
   residual: string[];
-  /** SHA-256 of the core's canonical rendering of the record (64 hex digits), for an append-only log. */
+  /** SHA-256 of the record's canonical bytes (64 hex digits), for an append-only log. */
   digest: string;
+  /** How many original values of masked personal data were zeroized with the session (0 without PII masking). */
+  piiValuesDeleted: number;
 }
 
-/** The responder's new session and the first turn it opened. */
-export interface AcceptedSession {
-  session: Session;
-  turn: OpenedTurn;
+/** One direction of an audited conversation. */
+export interface DirectionAudit {
+  turns: number;
+  /** The highest sequence number that should exist: the highest stored or acknowledged. */
+  expectedHighest: number | null;
+  /** Missing sequence numbers, as inclusive `[first, last]` ranges. */
+  missing: Array<[number, number]>;
+  /** Sequence numbers whose `prev` does not match the stored turn before them. */
+  brokenLinks: number[];
+  /** Sequence numbers stored twice with different contents. */
+  forks: number[];
+  /** Sequence numbers whose acknowledgement names a different link than the stored turn. */
+  ackMismatches: number[];
+  /** The start of a stream whose last chunk is not stored. */
+  openStream: number | null;
+}
+
+/** `audit()`'s conclusion about one stored conversation, without keys. */
+export interface Audit {
+  /** The session (of the first envelope). */
+  handle: string | null;
+  i2r: DirectionAudit;
+  r2i: DirectionAudit;
+  /** Who closed, at which sequence number. */
+  closedBy: { direction: Direction; seq: number } | null;
+  /** Turns numbered after their sender's close. */
+  afterClose: number;
+  /** Envelopes of other sessions in the input. */
+  foreign: number;
+  /** "complete": closed, nothing missing, consistent; "unfinished": consistent but not closed (its end may be cut off); "incomplete": turns missing; "broken": stored turns contradict each other. */
+  verdict: "complete" | "unfinished" | "incomplete" | "broken";
+}
+
+/** What a state blob says of itself in clear (authenticated only when it is opened). */
+export interface StateInfo {
+  handle: string;
+  side: Side;
+  generation: number;
+  /** 16 random bytes (32 hex digits) drawn at export: two exports with one generation differ here. */
+  exportId: string;
+}
+
+/** When a session rekeys. */
+export interface RekeyPolicy {
+  everyTurns: number;
+  everySeconds: number;
+  keepOldEpochs: boolean;
 }
 "#;
 
-/// Largest integer a JS number holds exactly (`Number.MAX_SAFE_INTEGER`).
-const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
-
-/// Refuses header and metadata numbers JS cannot hold exactly. Call before any state changes.
-fn check_exact(header: &Header, metadata: &Metadata) -> Result<()> {
-    exact(header.seq, "sequence number above 2^53 - 1")?;
-    exact(metadata.time, "time above 2^53 - 1")?;
-    Ok(())
+/// Serializes with `None` as `null` and maps as plain objects.
+pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> JsResult<JsValue> {
+    let serializer =
+        serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(true).serialize_maps_as_objects(true);
+    value
+        .serialize(&serializer)
+        .map_err(|_| JsError::new("bad_state", "bad state: value not representable in JavaScript"))
 }
 
-/// [`check_exact`] for the envelope about to be opened, before the open can change any state.
-pub(crate) fn check_envelope(envelope: &[u8]) -> Result<()> {
-    let (header, metadata) = crate::wire::header_and_metadata(envelope)?;
-    check_exact(&header, &metadata)
-}
+/// Bytes as a `Uint8Array` (copied out of wasm memory).
+pub(crate) struct Bytes<'a>(pub(crate) &'a [u8]);
 
-/// `n` if a JS number holds it exactly, else `LimitExceeded(what)`.
-pub(crate) fn exact(n: u64, what: &'static str) -> Result<u64> {
-    if n <= MAX_SAFE_INTEGER {
-        Ok(n)
-    } else {
-        Err(Error::LimitExceeded(what))
+impl Serialize for Bytes<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(self.0)
     }
-}
-
-/// Lower-case hex (arithmetic per nibble: no `format!` machinery per byte).
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    let digit = |n: u8| char::from(if n < 10 { b'0' + n } else { b'a' - 10 + n });
-    let mut out = String::with_capacity(2 * bytes.len());
-    for &b in bytes {
-        out.push(digit(b >> 4));
-        out.push(digit(b & 15));
-    }
-    out
 }
 
 #[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct HeaderView {
-    session_id: String,
+struct AckView {
+    seq: u64,
+    link: String,
+}
+
+#[derive(Serialize)]
+struct StreamView {
+    start: u64,
+    end: bool,
+}
+
+#[derive(Serialize)]
+pub(crate) struct HeaderView {
+    handle: String,
     direction: &'static str,
     epoch: u32,
     seq: u64,
     prev: String,
+    ack: Option<AckView>,
+    close: bool,
+    stream: Option<StreamView>,
 }
 
 impl From<&Header> for HeaderView {
     fn from(h: &Header) -> Self {
         HeaderView {
-            session_id: hex(&h.session_id),
+            handle: h.handle.to_hex(),
             direction: h.direction.name(),
             epoch: h.epoch,
             seq: h.seq,
-            prev: hex(&h.prev),
+            prev: hex_encode(&h.prev),
+            ack: h.ack.map(|a| AckView { seq: a.seq, link: hex_encode(&a.link) }),
+            close: h.close,
+            stream: h.stream.map(|s| StreamView { start: s.start, end: s.end }),
         }
     }
 }
@@ -181,8 +268,8 @@ impl From<&Hello> for HelloView {
     fn from(h: &Hello) -> Self {
         HelloView {
             mode: h.mode.name(),
-            key_id: (h.mode == Mode::Pinned).then(|| hex(&h.key_id)),
-            initiator_public: hex(&h.initiator_public),
+            key_id: (h.mode == Mode::Pinned).then(|| hex_encode(&h.key_id)),
+            initiator_public: hex_encode(&h.initiator_public),
         }
     }
 }
@@ -200,7 +287,7 @@ impl From<&Rekey> for RekeyView {
             Rekey::Offer(public) => ("offer", public),
             Rekey::Answer(public) => ("answer", public),
         };
-        RekeyView { step, public_key: hex(public) }
+        RekeyView { step, public_key: hex_encode(public) }
     }
 }
 
@@ -208,47 +295,31 @@ impl From<&Rekey> for RekeyView {
 struct PiiView<'a>(&'a PiiCounts);
 
 impl Serialize for PiiView<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> core::result::Result<S::Ok, S::Error> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_map(PiiCategory::ALL.iter().map(|&c| (c.name(), self.0.get(c))))
-    }
-}
-
-/// Labels as an object, in wire order.
-struct LabelsView<'a>(&'a [Label]);
-
-impl Serialize for LabelsView<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> core::result::Result<S::Ok, S::Error> {
-        s.collect_map(self.0.iter().map(|l| (&l.key, &l.value)))
-    }
-}
-
-/// Bytes as a `Uint8Array`.
-struct BytesView<'a>(&'a [u8]);
-
-impl Serialize for BytesView<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> core::result::Result<S::Ok, S::Error> {
-        s.serialize_bytes(self.0)
     }
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct MetadataView<'a> {
-    role: Role,
+pub(crate) struct MetadataView<'a> {
+    role: &'static str,
     time: u64,
     time_granularity: u32,
+    subject: Option<String>,
     pii: PiiView<'a>,
-    labels: LabelsView<'a>,
+    labels: Vec<(&'a str, &'a str)>,
 }
 
 impl<'a> From<&'a Metadata> for MetadataView<'a> {
     fn from(m: &'a Metadata) -> Self {
         MetadataView {
-            role: m.role,
+            role: m.role.name(),
             time: m.time,
             time_granularity: m.time_granularity,
+            subject: m.subject.map(|p| p.to_text()),
             pii: PiiView(&m.pii),
-            labels: LabelsView(&m.labels),
+            labels: m.labels().iter().map(|l| (l.key(), l.value())).collect(),
         }
     }
 }
@@ -264,52 +335,55 @@ struct InspectionView<'a> {
     link: String,
 }
 
-#[derive(Serialize)]
-struct OpenedView<'a> {
-    text: &'a str,
-    bytes: BytesView<'a>,
-    metadata: MetadataView<'a>,
-    header: HeaderView,
-    order: &'static str,
-    missing: u64,
-    chain: &'static str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct DeletionRecordView<'a> {
-    session_id: String,
-    side: &'static str,
-    mode: &'static str,
-    key_id: Option<String>,
-    epochs_deleted: &'a [u32],
-    keys_deleted: usize,
-    deleted_at: u64,
-    residual: &'a [&'static str],
-    digest: String,
-}
-
-/// Serializes with maps as plain objects and `None` as `null` (see `bridge`).
-pub(crate) fn to_js<T: Serialize>(value: &T) -> Result<JsValue> {
-    super::bridge::to_js(value).map_err(|_| Error::State("value not representable in JavaScript"))
-}
-
 /// An `Inspection` object.
-pub(crate) fn inspection(i: &Inspection) -> Result<JsValue> {
-    check_exact(&i.header, &i.metadata)?;
+pub(crate) fn inspection(i: &Inspection) -> JsResult<JsValue> {
     to_js(&InspectionView {
         header: HeaderView::from(&i.header),
         hello: i.hello.as_ref().map(HelloView::from),
         rekey: i.rekey.as_ref().map(RekeyView::from),
         metadata: MetadataView::from(&i.metadata),
         padded_len: i.padded_len,
-        link: hex(&i.link),
+        link: hex_encode(&i.link),
     })
 }
 
-/// An `OpenedTurn` object. Its numbers must have passed [`check_exact`] before the open.
-pub(crate) fn opened(o: &Opened) -> Result<JsValue> {
-    let text = Zeroizing::new(String::from_utf8_lossy(&o.plaintext).into_owned());
+#[derive(Serialize)]
+struct PeerAckView {
+    highest: Option<u64>,
+    unacknowledged: u64,
+    matches: Option<bool>,
+}
+
+impl From<&PeerAck> for PeerAckView {
+    fn from(p: &PeerAck) -> Self {
+        PeerAckView { highest: p.highest, unacknowledged: p.unacknowledged, matches: p.matches }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OpenedView<'a> {
+    text: &'a str,
+    bytes: Bytes<'a>,
+    metadata: MetadataView<'a>,
+    header: HeaderView,
+    order: &'static str,
+    missing: u64,
+    chain: &'static str,
+    peer_ack: PeerAckView,
+}
+
+/// An `OpenedTurn` object. The plaintext is copied out to JS (as text and as bytes); the text
+/// decoding, if it had to replace invalid sequences, is wiped here like the plaintext itself.
+pub(crate) fn opened(o: &Opened) -> JsResult<JsValue> {
+    let lossy;
+    let text = match core::str::from_utf8(&o.plaintext) {
+        Ok(text) => text,
+        Err(_) => {
+            lossy = Zeroizing::new(String::from_utf8_lossy(&o.plaintext).into_owned());
+            lossy.as_str()
+        }
+    };
     let (order, missing) = match o.order {
         Order::InOrder => ("inOrder", 0),
         Order::Gap { missing } => ("gap", missing),
@@ -321,36 +395,167 @@ pub(crate) fn opened(o: &Opened) -> Result<JsValue> {
         Chain::Broken => "broken",
     };
     to_js(&OpenedView {
-        text: &text,
-        bytes: BytesView(&o.plaintext),
+        text,
+        bytes: Bytes(&o.plaintext),
         metadata: MetadataView::from(&o.metadata),
         header: HeaderView::from(&o.header),
         order,
         missing,
         chain,
+        peer_ack: PeerAckView::from(&o.peer_ack),
     })
 }
 
-/// A `DeletionRecord` object, ids in hex like everywhere else in the JS API.
-pub(crate) fn deletion_record(r: &DeletionRecord) -> Result<JsValue> {
-    let pinned = r.mode == Mode::Pinned;
-    to_js(&DeletionRecordView {
-        session_id: hex(&r.session_id),
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StatusView {
+    closed: bool,
+    peer_closed: bool,
+    sent: u64,
+    unacknowledged: u64,
+    received_highest: Option<u64>,
+    missing: u64,
+    finished: bool,
+}
+
+/// A `Status` object.
+pub(crate) fn status(s: &Status) -> JsResult<JsValue> {
+    to_js(&StatusView {
+        closed: s.closed,
+        peer_closed: s.peer_closed,
+        sent: s.sent,
+        unacknowledged: s.unacknowledged,
+        received_highest: s.received_highest,
+        missing: s.missing,
+        finished: s.finished(),
+    })
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DeletionView<'a> {
+    handle: String,
+    side: &'static str,
+    mode: &'static str,
+    key_id: Option<String>,
+    epochs_deleted: &'a [u32],
+    keys_deleted: usize,
+    deleted_at: u64,
+    residual: &'a [&'static str],
+    digest: String,
+    pii_values_deleted: usize,
+}
+
+/// A `DeletionRecord` object.
+pub(crate) fn deletion(r: &DeletionRecord, pii_values_deleted: usize) -> JsResult<JsValue> {
+    to_js(&DeletionView {
+        handle: r.handle.to_hex(),
         side: r.side.name(),
         mode: r.mode.name(),
-        key_id: if pinned { Some(hex(&r.key_id)) } else { None },
+        key_id: (r.mode == Mode::Pinned).then(|| hex_encode(&r.key_id)),
         epochs_deleted: &r.epochs_deleted,
         keys_deleted: r.keys_deleted,
-        deleted_at: exact(r.deleted_at, "time above 2^53 - 1")?,
+        deleted_at: r.deleted_at,
         residual: &r.residual,
-        digest: hex(&r.digest()),
+        digest: hex_encode(&r.digest()),
+        pii_values_deleted,
     })
 }
 
-/// An `AcceptedSession` object: `{ session, turn }`.
-pub(crate) fn accepted(session: JsValue, turn: &Opened) -> JsResult<JsValue> {
-    let object = js_sys::Object::new();
-    js_sys::Reflect::set(&object, &JsValue::from_str("session"), &session)?;
-    js_sys::Reflect::set(&object, &JsValue::from_str("turn"), &opened(turn)?)?;
-    Ok(object.into())
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DirectionAuditView<'a> {
+    turns: u64,
+    expected_highest: Option<u64>,
+    missing: &'a [(u64, u64)],
+    broken_links: &'a [u64],
+    forks: &'a [u64],
+    ack_mismatches: &'a [u64],
+    open_stream: Option<u64>,
+}
+
+impl<'a> From<&'a DirectionAudit> for DirectionAuditView<'a> {
+    fn from(d: &'a DirectionAudit) -> Self {
+        DirectionAuditView {
+            turns: d.turns,
+            expected_highest: d.expected_highest,
+            missing: &d.missing,
+            broken_links: &d.broken_links,
+            forks: &d.forks,
+            ack_mismatches: &d.ack_mismatches,
+            open_stream: d.open_stream,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ClosedByView {
+    direction: &'static str,
+    seq: u64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AuditView<'a> {
+    handle: Option<String>,
+    i2r: DirectionAuditView<'a>,
+    r2i: DirectionAuditView<'a>,
+    closed_by: Option<ClosedByView>,
+    after_close: u64,
+    foreign: u64,
+    verdict: &'static str,
+}
+
+/// An `Audit` object.
+pub(crate) fn audit(a: &Audit) -> JsResult<JsValue> {
+    to_js(&AuditView {
+        handle: a.handle.map(|h| h.to_hex()),
+        i2r: DirectionAuditView::from(&a.i2r),
+        r2i: DirectionAuditView::from(&a.r2i),
+        closed_by: a.closed_by.map(|(d, seq)| ClosedByView { direction: d.name(), seq }),
+        after_close: a.after_close,
+        foreign: a.foreign,
+        verdict: match a.verdict {
+            Verdict::Complete => "complete",
+            Verdict::Unfinished => "unfinished",
+            Verdict::Incomplete => "incomplete",
+            Verdict::Broken => "broken",
+        },
+    })
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StateInfoView {
+    handle: String,
+    side: &'static str,
+    generation: u64,
+    export_id: String,
+}
+
+/// A `StateInfo` object.
+pub(crate) fn state_info(i: &StateInfo) -> JsResult<JsValue> {
+    to_js(&StateInfoView {
+        handle: i.handle.to_hex(),
+        side: i.side.name(),
+        generation: i.generation,
+        export_id: hex_encode(&i.export_id),
+    })
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RekeyPolicyView {
+    every_turns: u32,
+    every_seconds: u32,
+    keep_old_epochs: bool,
+}
+
+/// A `RekeyPolicy` object.
+pub(crate) fn rekey_policy(p: &RekeyPolicy) -> JsResult<JsValue> {
+    to_js(&RekeyPolicyView {
+        every_turns: p.every_turns,
+        every_seconds: p.every_secs,
+        keep_old_epochs: p.keep_old_epochs,
+    })
 }
