@@ -30,8 +30,11 @@ fn check_error(e: &Error) {
     assert!(Error::CODES.contains(&e.code()), "error outside Error::CODES: {e:?}");
 }
 
+/// A harness: runs one input, panics if an invariant breaks.
+pub type Harness = fn(&[u8]);
+
 /// Every core target by name, for the replay test.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Harness)] = &[
     ("open", open),
     ("inspect", inspect),
     ("accept", accept),

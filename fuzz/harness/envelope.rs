@@ -337,7 +337,11 @@ pub fn stream(data: &[u8]) {
             o.header.stream = match input.u8() % 4 {
                 0 => None,
                 k => Some(chatseal::StreamPart {
-                    start: if k == 1 { input.counter() & MAX_COUNTER } else { o.header.seq.saturating_sub(u64::from(input.u8() % 4)) },
+                    start: if k == 1 {
+                        input.counter() & MAX_COUNTER
+                    } else {
+                        o.header.seq.saturating_sub(u64::from(input.u8() % 4))
+                    },
                     end: input.flag(),
                 }),
             };

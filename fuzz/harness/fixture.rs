@@ -212,8 +212,7 @@ impl Fixture {
 
     /// Every envelope, hello first, for donors and audits.
     pub fn envelopes(&self) -> Vec<&[u8]> {
-        let mut out: Vec<&[u8]> =
-            vec![&self.hello, &self.early_i2r.bytes, &self.early_r2i.bytes, &self.thanks.bytes];
+        let mut out: Vec<&[u8]> = vec![&self.hello, &self.early_i2r.bytes, &self.early_r2i.bytes, &self.thanks.bytes];
         out.extend(self.i2r.iter().map(|t| t.bytes.as_slice()));
         out.extend(self.r2i.iter().map(|t| t.bytes.as_slice()));
         out

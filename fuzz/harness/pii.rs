@@ -7,8 +7,11 @@ mod input;
 use chatseal_pii::{scan, Finding, MaskMode, MaskPolicy, PiiCategory, Restored, Vault};
 use input::Input;
 
+/// A harness: runs one input, panics if an invariant breaks.
+pub type Harness = fn(&[u8]);
+
 /// Every PII target by name, for the replay test.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[("pii_scan", pii_scan), ("pii_restore", pii_restore)];
+pub const TARGETS: &[(&str, Harness)] = &[("pii_scan", pii_scan), ("pii_restore", pii_restore)];
 
 /// A policy chosen by the input (`Partial` is refused for every category but cards).
 fn policy(input: &mut Input<'_>) -> MaskPolicy {
@@ -169,7 +172,8 @@ fn in_link_token(b: &[u8], p: usize) -> bool {
     let body = token.iter().position(|c| c.is_ascii_alphanumeric() || *c == b'/').unwrap_or(token.len());
     let rest = token.get(body..).unwrap_or_default();
     let starts = |p: &[u8]| rest.get(..p.len()).is_some_and(|t| t.eq_ignore_ascii_case(p));
-    let host_len = rest.iter().position(|&c| !(c.is_ascii_alphanumeric() || c == b'.' || c == b'-')).unwrap_or(rest.len());
+    let host_len =
+        rest.iter().position(|&c| !(c.is_ascii_alphanumeric() || c == b'.' || c == b'-')).unwrap_or(rest.len());
     let host = rest.get(..host_len).unwrap_or_default();
     let top = host.rsplit(|&c| c == b'.').next().unwrap_or_default();
     let host_then_path = matches!(rest.get(host_len), Some(b'/' | b'?' | b'#'))

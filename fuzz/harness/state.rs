@@ -3,7 +3,81 @@
 use super::check_error;
 use super::fixture::{fixture, import_options, Fixture, KEK, KEK2};
 use super::input::{mutate, Input};
+use chatseal::primitives::{xchacha_open, xchacha_seal_detached};
 use chatseal::{rewrap_state, state_info, Error, Session, SessionHandle};
+use std::sync::OnceLock;
+
+/// A blob's clear header (the AEAD's associated data) and nonce lengths (`SPEC.md` § 13.1).
+const CLEAR_LEN: usize = 46;
+const NONCE_LEN: usize = 24;
+/// Where the generation sits in the state plaintext: after format, side, mode, handle, key id
+/// and safety value.
+const GENERATION_AT: usize = 3 + 16 + 8 + 8;
+
+/// The state plaintext inside a blob sealed under [`KEK`].
+fn plaintext(blob: &[u8]) -> Option<Vec<u8>> {
+    let nonce: [u8; NONCE_LEN] = blob.get(CLEAR_LEN..CLEAR_LEN + NONCE_LEN)?.try_into().ok()?;
+    let state = xchacha_open(&KEK, &nonce, blob.get(..CLEAR_LEN)?, blob.get(CLEAR_LEN + NONCE_LEN..)?).ok()?;
+    Some(state.to_vec())
+}
+
+/// `state` sealed under [`KEK`] behind the clear header `clear`: what a client holding the KEK
+/// (or a buggy older version of it) could store.
+fn reseal(clear: &[u8], state: &[u8]) -> Vec<u8> {
+    let nonce = [9u8; NONCE_LEN];
+    let mut body = state.to_vec();
+    let tag = xchacha_seal_detached(&KEK, &nonce, clear, &mut body).expect("seal");
+    [clear, &nonce, &body, &tag].concat()
+}
+
+/// The plaintexts of the fixture's blobs, decrypted once.
+fn plaintexts() -> &'static Vec<Vec<u8>> {
+    static PLAIN: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
+    PLAIN.get_or_init(|| fixture().blobs().iter().map(|b| plaintext(&b.bytes).expect("fixture blob opens")).collect())
+}
+
+/// A genuine blob whose state plaintext was edited by the input, sealed again under [`KEK`]:
+/// this gets the fuzzer past the AEAD into the state decoder, which is strict (one encoding per
+/// state). What it accepts must re-export to the same bytes (but the generation, one higher),
+/// re-import to the same session, and work as a session.
+fn import_resealed(f: &Fixture, input: &mut Input<'_>) {
+    let plain = plaintexts();
+    let k = input.below(plain.len());
+    let (Some(genuine), Some(blob)) = (plain.get(k), f.blobs().get(k).copied()) else { return };
+    let donors: Vec<&[u8]> = plain.iter().map(Vec::as_slice).collect();
+    let state = mutate(genuine, input, &donors);
+    let sealed = reseal(blob.bytes.get(..CLEAR_LEN).unwrap_or_default(), &state);
+    let (mut s, extension) = match Session::import_state_with(&sealed, &KEK, &f.handle, import_options(0)) {
+        Ok(ok) => ok,
+        Err(e) => {
+            check_error(&e);
+            assert_ne!(state, *genuine, "a genuine state was refused: {e:?}");
+            return;
+        }
+    };
+    let generation = s.state_generation();
+    let again = s.export_state_with(&KEK, &extension).expect("a restored session exports");
+    let exported = plaintext(&again).expect("an exported blob opens");
+    let range = GENERATION_AT..GENERATION_AT + 8;
+    assert_eq!(exported.get(range.clone()), Some(&(generation + 1).to_be_bytes()[..]));
+    let (mut a, mut b) = (exported, state);
+    a.get_mut(range.clone()).into_iter().flatten().for_each(|x| *x = 0);
+    b.get_mut(range).into_iter().flatten().for_each(|x| *x = 0);
+    if a != b {
+        let at: Vec<usize> = (0..a.len().max(b.len())).filter(|&i| a.get(i) != b.get(i)).take(8).collect();
+        panic!("the state decoder accepted a non-canonical encoding (length {} vs {}, first differences at {at:?})", b.len(), a.len());
+    }
+    let (back, _) = Session::import_state_with(&again, &KEK, &f.handle, import_options(0)).expect("re-import");
+    assert_eq!(format!("{back:?}"), format!("{s:?}"), "a state blob does not round-trip");
+    let status = s.status();
+    assert!(status.unacknowledged <= status.sent);
+    let role = if s.side() == chatseal::Side::Initiator { chatseal::Role::Visitor } else { chatseal::Role::Assistant };
+    if let Ok(m) = s.metadata(role, super::fixture::NOW) {
+        if let Err(e) = s.seal(b"after restore", &m) {
+            check_error(&e);
+        }
+    }
+}
 
 /// Arbitrary bytes, or a mutated genuine blob.
 fn blob_input(f: &Fixture, input: &mut Input<'_>) -> Vec<u8> {
@@ -23,10 +97,15 @@ fn genuine<'f>(f: &'f Fixture, bytes: &[u8]) -> Option<&'f super::fixture::Blob>
 
 /// Fuzz target `import_state`: only a genuine blob imports, to the session and extension it
 /// holds, refused below `min_generation`; its clear header matches `state_info`; errors agree with
-/// `state_info`'s; a restored session re-exports and re-imports to the same session.
+/// `state_info`'s; a restored session re-exports and re-imports to the same session. A third of
+/// the inputs edit the state inside a blob re-sealed under the KEK ([`import_resealed`]).
 pub fn import_state(data: &[u8]) {
     let f = fixture();
     let mut input = Input::new(data);
+    if input.u8() % 3 == 0 {
+        import_resealed(f, &mut input);
+        return;
+    }
     let min_generation = u64::from(input.u8() % 6);
     let other_handle = input.u8() % 8 == 0;
     let bytes = blob_input(f, &mut input);
@@ -45,7 +124,11 @@ pub fn import_state(data: &[u8]) {
             if i.handle != expected {
                 assert_eq!(e, Error::WrongSession);
             } else if let Some(g) = genuine(f, &bytes) {
-                assert!(i.generation < min_generation, "a genuine blob was refused: {e:?} ({} extension bytes)", g.extension.len());
+                assert!(
+                    i.generation < min_generation,
+                    "a genuine blob was refused: {e:?} ({} extension bytes)",
+                    g.extension.len()
+                );
                 assert_eq!(e, Error::StaleState);
             }
         }
@@ -54,7 +137,10 @@ pub fn import_state(data: &[u8]) {
             assert_eq!(&extension[..], &g.extension[..]);
             assert!(i.generation >= min_generation && i.handle == expected);
             assert_eq!((s.handle(), s.side(), s.state_generation()), (&i.handle, i.side, i.generation));
-            assert_eq!(plain.as_ref().map(|_| ()).map_err(|e| e.code()), if g.extension.is_empty() { Ok(()) } else { Err("bad_state") });
+            assert_eq!(
+                plain.as_ref().map(|_| ()).map_err(|e| e.code()),
+                if g.extension.is_empty() { Ok(()) } else { Err("bad_state") }
+            );
             reexport(s, &extension, i.generation);
         }
     }

@@ -129,15 +129,19 @@ impl ReplayWindow {
         out.extend_from_slice(&self.highest.unwrap_or(0).to_be_bytes());
         out.extend_from_slice(&self.seen.to_be_bytes());
         for (i, slot) in self.slots.iter().enumerate() {
-            let live = self.highest.is_some_and(|h| {
-                // The number in the window with residue i: h − ((h − i) mod 64).
-                let back = (h % WINDOW + WINDOW - i as u64) % WINDOW;
-                h >= back && self.seen >> back & 1 == 1
-            });
-            let slot = if live { *slot } else { Slot::default() };
+            let slot = if self.live(i) { *slot } else { Slot::default() };
             out.extend_from_slice(&slot.link);
             out.extend_from_slice(&slot.prev);
         }
+    }
+
+    /// Whether slot `i` belongs to an opened number inside the window.
+    fn live(&self, i: usize) -> bool {
+        self.highest.is_some_and(|h| {
+            // The number in the window with residue i: h − ((h − i) mod 64).
+            let back = (h % WINDOW + WINDOW - i as u64) % WINDOW;
+            h >= back && self.seen >> back & 1 == 1
+        })
     }
 
     pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self> {
@@ -155,6 +159,11 @@ impl ReplayWindow {
         }
         for slot in &mut w.slots {
             *slot = Slot { link: r.array()?, prev: r.array()? };
+        }
+        // One encoding per window: `encode` writes the slots of numbers not opened as zeros.
+        let stale = w.slots.iter().enumerate().any(|(i, s)| !w.live(i) && (s.link, s.prev) != ([0; 8], [0; 8]));
+        if stale {
+            return Err(Error::Malformed("state"));
         }
         Ok(w)
     }
@@ -218,6 +227,14 @@ mod tests {
         let mut b = Vec::new();
         back.encode(&mut b);
         assert_eq!(a, b);
+        // Found by fuzzing (fuzz/regressions/import_state): a non-zero slot of a number not
+        // opened is a second encoding of the same window, refused like every other.
+        let mut stale = a.clone();
+        stale[17 + 16 * 3] = 1;
+        assert_eq!(ReplayWindow::decode(&mut Reader::new(&stale, "state")).err(), Some(Error::Malformed("state")));
+        let mut live = a.clone();
+        live[17 + 16 * (70 % 64)] = 1;
+        assert!(ReplayWindow::decode(&mut Reader::new(&live, "state")).is_ok());
         let mut w = ReplayWindow::new();
         w.accept(0, &l, &l);
         w.accept(2, &l, &l);
