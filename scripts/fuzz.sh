@@ -105,7 +105,8 @@ for t in "${CHOSEN[@]}"; do
   [ -n "$MAX_LEN" ] && args+=(-max_len="$MAX_LEN")
   before="$(mktemp)"
   find "artifacts/$t" -maxdepth 1 -type f | sort >"$before"
-  echo "== $t: ${RUNS:+$RUNS runs}${RUNS:-${SECONDS_EACH}s} (log: fuzz/logs/$t.log)"
+  if [ -n "$RUNS" ]; then budget="$RUNS runs"; else budget="${SECONDS_EACH}s"; fi
+  echo "== $t: $budget (log: fuzz/logs/$t.log)"
   start=$(date +%s)
   status=0
   "$BIN/$t" "${args[@]}" "corpus/$t" >"logs/$t.log" 2>&1 || status=$?
