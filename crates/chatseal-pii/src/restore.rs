@@ -131,7 +131,9 @@ fn link_zones(b: &[u8]) -> Vec<(usize, usize)> {
         if let Some(end) = end {
             zones.push((i, end));
             i = end.max(i + 1);
-            token_start = ends_token(at(b, i.wrapping_sub(1)));
+            // What follows a zone is read as a token of its own, even mid-word:
+            // `](a)https://evil.example/?q=[EMAIL_1]` still ends in a URL a renderer may link.
+            token_start = true;
             continue;
         }
         token_start = ends_token(c);
@@ -219,5 +221,11 @@ mod tests {
         );
         assert_eq!(zones("a < b, c > d, e.g. f/g and 1.5/2"), Vec::<&str>::new());
         assert_eq!(zones("unclosed ](http"), vec!["](http"]);
+        // Found by fuzzing (fuzz/regressions/pii_restore): a URL glued to the end of a zone.
+        assert_eq!(
+            zones("x ](b)https://e.x/?q=[E] and ](c)ev.example/[E] or [a\n](b)www.e.x/[E]"),
+            vec!["](b)", "https://e.x/?q=[E]", "](c)", "ev.example/[E]", "](b)", "www.e.x/[E]"]
+        );
+        assert_eq!(zones("[a](b) c"), vec!["](b)"]);
     }
 }
