@@ -10,7 +10,7 @@
 
 use crate::encoding::Reader;
 use crate::error::{Error, Result};
-use crate::ids::LINK_LEN;
+use crate::ids::{LINK_LEN, MAX_COUNTER};
 use crate::kdf::truncate;
 
 /// Width of the replay window: how far behind the highest sequence number a turn may arrive.
@@ -150,7 +150,8 @@ impl ReplayWindow {
         let mut w = ReplayWindow::new();
         w.highest = match has {
             0 if highest == 0 => None,
-            1 => Some(highest),
+            // A sequence number, so at most 2^53 − 1 (`missing` counts up to `highest + 1`).
+            1 if highest <= MAX_COUNTER => Some(highest),
             _ => return Err(Error::Malformed("state")),
         };
         w.seen = r.u64()?;
@@ -227,7 +228,7 @@ mod tests {
         let mut b = Vec::new();
         back.encode(&mut b);
         assert_eq!(a, b);
-        // Found by fuzzing (fuzz/regressions/import_state): a non-zero slot of a number not
+        // Found with the import_state fuzz harness (fuzz/regressions/import_state): a non-zero slot of a number not
         // opened is a second encoding of the same window, refused like every other.
         let mut stale = a.clone();
         stale[17 + 16 * 3] = 1;
@@ -235,6 +236,17 @@ mod tests {
         let mut live = a.clone();
         live[17 + 16 * (70 % 64)] = 1;
         assert!(ReplayWindow::decode(&mut Reader::new(&live, "state")).is_ok());
+        // Also found by fuzzing: a highest number above 2^53 − 1 (u64::MAX overflowed `missing`).
+        for (highest, ok) in [(MAX_COUNTER, true), (MAX_COUNTER + 1, false), (u64::MAX, false)] {
+            let mut big = a.clone();
+            big[1..9].copy_from_slice(&highest.to_be_bytes());
+            big[17..].fill(0);
+            let decoded = ReplayWindow::decode(&mut Reader::new(&big, "state"));
+            assert_eq!(decoded.is_ok(), ok, "{highest}");
+            if let Ok(w) = decoded {
+                assert_eq!(w.missing(), 63, "only the highest is marked opened");
+            }
+        }
         let mut w = ReplayWindow::new();
         w.accept(0, &l, &l);
         w.accept(2, &l, &l);

@@ -221,7 +221,8 @@ mod tests {
         );
         assert_eq!(zones("a < b, c > d, e.g. f/g and 1.5/2"), Vec::<&str>::new());
         assert_eq!(zones("unclosed ](http"), vec!["](http"]);
-        // Found by fuzzing (fuzz/regressions/pii_restore): a URL glued to the end of a zone.
+        // Found with the pii_restore fuzz harness (fuzz/regressions/pii_restore): a URL glued to
+        // the end of a zone.
         assert_eq!(
             zones("x ](b)https://e.x/?q=[E] and ](c)ev.example/[E] or [a\n](b)www.e.x/[E]"),
             vec!["](b)", "https://e.x/?q=[E]", "](c)", "ev.example/[E]", "](b)", "www.e.x/[E]"]
