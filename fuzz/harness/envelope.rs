@@ -99,7 +99,8 @@ fn open_mutated(f: &Fixture, input: &mut Input<'_>) {
         let mut o = f.session(other);
         let before = format!("{o:?}");
         let r = o.open(&bytes);
-        assert!(r.is_err(), "an end opened a turn of its own direction");
+        // Only another genuine envelope (one the edits happened to rebuild) may open there.
+        assert!(r.is_err() || f.genuine.contains(&bytes) && bytes != turn.bytes, "an end opened its own turn");
         assert_eq!(format!("{o:?}"), before, "a failed open changed the session");
     }
 }
