@@ -65,7 +65,11 @@ fn import_resealed(f: &Fixture, input: &mut Input<'_>) {
     b.get_mut(range).into_iter().flatten().for_each(|x| *x = 0);
     if a != b {
         let at: Vec<usize> = (0..a.len().max(b.len())).filter(|&i| a.get(i) != b.get(i)).take(8).collect();
-        panic!("the state decoder accepted a non-canonical encoding (length {} vs {}, first differences at {at:?})", b.len(), a.len());
+        panic!(
+            "the state decoder accepted a non-canonical encoding (length {} vs {}, first differences at {at:?})",
+            b.len(),
+            a.len()
+        );
     }
     let (back, _) = Session::import_state_with(&again, &KEK, &f.handle, import_options(0)).expect("re-import");
     assert_eq!(format!("{back:?}"), format!("{s:?}"), "a state blob does not round-trip");
