@@ -5,8 +5,11 @@
 // guard on the exported classes and export the helpers, so it uses no import or export itself.
 //
 // 1. The guard. wasm-bindgen's glue hands a freed object's pointer (0) to wasm, which throws a
-//    plain Error. Every method and getter of the exported classes first checks that the object
-//    is live and throws a ChatsealError with code "freed" otherwise; free() is idempotent.
+//    plain Error, and passes any `this` on to wasm as if it were an instance of the class. Every
+//    method and getter of the exported classes first checks that `this` is an instance of its
+//    class (invalid_input otherwise) and live (freed otherwise); free() is idempotent. (Code
+//    that rewrites an object's prototype or its internal `__wbg_ptr` field is not guarded
+//    against: it runs in the page and can read wasm memory directly anyway.)
 // 2. sealStream / openStream: loops over Session.sealChunk and Session.streamReader().
 // 3. MemoryRecordStore: the RecordStore contract, in memory.
 // ---------------------------------------------------------------------------------------------
@@ -28,10 +31,16 @@ function chatsealIsLive(object) {
   }
 }
 
-function chatsealCheckLive(object) {
-  if (!chatsealIsLive(object)) {
-    throw chatsealError('freed', 'object was freed or forgotten (or is not a chatseal object)');
+/** Throws unless `object` is a live instance of `cls` (a subclass included). */
+function chatsealCheckLive(object, cls) {
+  let instance = false;
+  try {
+    instance = Object.prototype.isPrototypeOf.call(cls.prototype, object);
+  } catch {
+    // a Proxy trap threw
   }
+  if (!instance) throw chatsealError('invalid_input', `invalid input: this must be a ${cls.name}`);
+  if (!chatsealIsLive(object)) throw chatsealError('freed', 'object was freed or forgotten');
 }
 
 function chatsealGuard(classes) {
@@ -44,7 +53,7 @@ function chatsealGuard(classes) {
         const method = d.value;
         d.value = {
           [key](...args) {
-            chatsealCheckLive(this);
+            chatsealCheckLive(this, cls);
             return method.apply(this, args);
           },
         }[key];
@@ -52,7 +61,7 @@ function chatsealGuard(classes) {
         const getter = d.get;
         d.get = Object.getOwnPropertyDescriptor({
           get [key]() {
-            chatsealCheckLive(this);
+            chatsealCheckLive(this, cls);
             return getter.call(this);
           },
         }, key).get;
@@ -75,7 +84,7 @@ function chatsealGuard(classes) {
 function chatsealIterate(source, what) {
   let kind;
   try {
-    if (source !== null && (typeof source === 'object' || typeof source === 'function')) {
+    if (source !== null && (typeof source === 'object' || typeof source === 'function') && !(source instanceof String)) {
       if (typeof source[Symbol.asyncIterator] === 'function') kind = 'async';
       else if (typeof source.getReader === 'function') kind = 'stream';
       else if (typeof source[Symbol.iterator] === 'function') kind = 'sync';
@@ -101,15 +110,41 @@ function chatsealIterate(source, what) {
   })();
 }
 
-/** `options` with `end` set, for sealChunk (which checks the rest). */
+/** `options` (undefined or a plain object) with `end` set, for sealChunk (which checks the rest). */
 function chatsealChunkOptions(options, end) {
   if (options === undefined) return { end };
   try {
-    if (options !== null && typeof options === 'object' && !Array.isArray(options)) return { ...options, end };
+    const proto = options !== null && typeof options === 'object' ? Object.getPrototypeOf(options) : undefined;
+    if (proto === Object.prototype || proto === null) return { ...options, end };
   } catch {
     // a getter or a Proxy trap threw
   }
   throw chatsealError('invalid_input', 'invalid input: options must be undefined or a plain object');
+}
+
+/**
+ * The items of `source`; a failure of the source itself (a dropped connection, a bad iterable)
+ * ends the stream: it becomes `stream_broken`, with the source's error as `cause`.
+ */
+async function* chatsealItems(source) {
+  const iterable = chatsealIterate(source, 'source');
+  let iterator;
+  try {
+    iterator = typeof iterable[Symbol.asyncIterator] === 'function' ? iterable[Symbol.asyncIterator]() : iterable[Symbol.iterator]();
+  } catch (cause) {
+    throw Object.assign(chatsealError('stream_broken', 'stream broken: the source failed'), { cause });
+  }
+  for (;;) {
+    let step;
+    try {
+      step = await iterator.next();
+    } catch (cause) {
+      throw Object.assign(chatsealError('stream_broken', 'stream broken: the source failed'), { cause });
+    }
+    if (step === null || typeof step !== 'object') throw chatsealError('stream_broken', 'stream broken: the source failed');
+    if (step.done) return;
+    yield step.value;
+  }
 }
 
 /** Checks that `session` is a live chatseal Session (`Session` is the glue's class). */
@@ -121,14 +156,14 @@ function chatsealCheckSession(session) {
     // a Proxy trap threw
   }
   if (!isSession) throw chatsealError('invalid_input', 'invalid input: session must be a Session');
-  chatsealCheckLive(session);
+  chatsealCheckLive(session, Session);
 }
 
 async function* sealStream(session, source, options) {
   chatsealCheckSession(session);
   const chunk = chatsealChunkOptions(options, false);
   const last = chatsealChunkOptions(options, true);
-  for await (const text of chatsealIterate(source, 'source')) {
+  for await (const text of chatsealItems(source)) {
     yield session.sealChunk(text, chunk);
   }
   yield session.sealChunk('', last);
@@ -136,7 +171,8 @@ async function* sealStream(session, source, options) {
 
 async function* openStream(session, source) {
   chatsealCheckSession(session);
-  const chunks = chatsealIterate(source, 'source');
+  chatsealIterate(source, 'source');
+  const chunks = chatsealItems(source);
   const reader = session.streamReader();
   try {
     for await (const envelope of chunks) {

@@ -16,8 +16,14 @@ export function requirePkg() {
   }
 }
 
-/** The Node flavour of the built package (ES module entry). */
+/**
+ * The package under test, Node flavour: $CHATSEAL_PKG (a package directory, e.g. a build in
+ * /tmp) if set, else the installed one (`node_modules/chatseal`, which scripts/test.sh's pack
+ * step links to the packed tarball), else pkg/.
+ */
 export async function loadChatseal() {
+  if (process.env.CHATSEAL_PKG) return import(join(process.env.CHATSEAL_PKG, 'node', 'index.mjs'));
+  if (existsSync(join(ROOT, 'node_modules', 'chatseal', 'package.json'))) return import('chatseal');
   requirePkg();
   return import(join(PKG, 'node', 'index.mjs'));
 }

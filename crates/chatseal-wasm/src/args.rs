@@ -348,11 +348,20 @@ pub(crate) fn data<T: DeserializeOwned>(value: &JsValue, what: &str, expected: &
     serde_wasm_bindgen::from_value(copy).map_err(|_| JsError::invalid(what, expected))
 }
 
-/// `[key, value]` string pairs from a `Record<string, string>` or an array of pairs.
-pub(crate) fn string_pairs(value: &JsValue, what: &str, expected: &str) -> JsResult<Vec<(String, String)>> {
+/// `[key, value]` string pairs from a `Record<string, string>`, or also from an array of pairs
+/// when `pairs_too`.
+pub(crate) fn string_pairs(
+    value: &JsValue,
+    what: &str,
+    expected: &str,
+    pairs_too: bool,
+) -> JsResult<Vec<(String, String)>> {
     let invalid = || JsError::invalid(what, expected);
     let copy = snapshot(value, 0, &mut 0).map_err(|()| invalid())?;
     let pairs = if is_array(&copy).map_err(|_| invalid())? {
+        if !pairs_too {
+            return Err(invalid());
+        }
         copy
     } else if copy.is_object() {
         object_entries(&copy)

@@ -90,7 +90,7 @@ const POLICY_EXPECTED: &str = "an object of category: \"numbered\" | \"type\" | 
 /// A mask policy from `{ category: mode }`.
 #[cfg(feature = "pii")]
 fn mask_policy(value: &JsValue, what: &str) -> JsResult<chatseal_pii::MaskPolicy> {
-    let pairs = crate::args::string_pairs(value, what, POLICY_EXPECTED)?;
+    let pairs = crate::args::string_pairs(value, what, POLICY_EXPECTED, false)?;
     let names: Vec<(&str, &str)> = pairs.iter().map(|(c, m)| (c.as_str(), m.as_str())).collect();
     Ok(chatseal_pii::MaskPolicy::from_names(&names)?)
 }
@@ -218,7 +218,8 @@ impl TurnArgs {
         let mut labels = Vec::new();
         if let Some(v) = o.raw("labels") {
             let what = o.name("labels");
-            for (key, value) in crate::args::string_pairs(v, &what, "a record of strings or [key, value] pairs")? {
+            for (key, value) in crate::args::string_pairs(v, &what, "a record of strings or [key, value] pairs", true)?
+            {
                 labels.push(Label::new(&key, &value).map_err(|e| JsError::with_context(e, &what))?);
             }
         }

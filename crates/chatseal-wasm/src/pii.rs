@@ -125,7 +125,7 @@ impl Session {
         &self,
         #[wasm_bindgen(unchecked_param_type = "MaskPolicy")] policy: &JsValue,
     ) -> JsResult<()> {
-        let pairs = args::string_pairs(policy, "policy", "an object of category: mode")?;
+        let pairs = args::string_pairs(policy, "policy", "an object of category: mode", false)?;
         let names: Vec<(&str, &str)> = pairs.iter().map(|(c, m)| (c.as_str(), m.as_str())).collect();
         let policy = MaskPolicy::from_names(&names)?;
         self.with(|inner| {
