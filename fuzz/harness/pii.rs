@@ -47,7 +47,8 @@ fn partial(value: &str) -> String {
 /// Fuzz target `pii_scan`: `scan` and `Vault::mask` under an input-chosen policy. Findings are
 /// well-formed; the masked text is the original with exactly each finding replaced as the policy
 /// says (numbered placeholders map back to the value); counts match; masking the masked text
-/// again changes nothing and adds nothing to the vault.
+/// again changes nothing and adds nothing to the vault (with a `Keep` category: keeps every
+/// replacement of the first pass).
 pub fn pii_scan(data: &[u8]) {
     let mut input = Input::new(data);
     let policy = policy(&mut input);
@@ -84,13 +85,26 @@ pub fn pii_scan(data: &[u8]) {
     }
     let held = vault.len();
     let again = vault.mask(&m.text, &policy).expect("masked text masks");
-    assert_eq!(again.text, m.text, "masking masked text changed it");
-    assert!(
-        again.findings.iter().all(|f| policy.mode(f.category) == MaskMode::Keep),
-        "a second scan found data in masked text: {:?}",
-        again.findings
-    );
-    assert_eq!(vault.len(), held);
+    let keeps = PiiCategory::ALL.iter().any(|&c| policy.mode(c) == MaskMode::Keep);
+    if keeps {
+        // Kept values stay as plain text and are judged again in their real surroundings, where
+        // the first scan judged them (and their neighbours) with every finding masked; so a
+        // second pass may read a kept stretch differently (FUZZING.md, "Left alone"). What was
+        // masked stays masked: every replacement of the first pass is still there, in order.
+        let mut rest = again.text.as_str();
+        for (f, &(ms, me)) in findings.iter().zip(&m.masked_spans) {
+            if policy.mode(f.category) == MaskMode::Keep {
+                continue;
+            }
+            let shown = m.text.get(ms..me).unwrap_or_default();
+            let at = rest.find(shown).expect("a placeholder of the first pass is gone after the second");
+            rest = rest.get(at + shown.len()..).unwrap_or_default();
+        }
+    } else {
+        assert_eq!(again.text, m.text, "masking masked text changed it");
+        assert!(again.findings.is_empty(), "a second scan found data in masked text: {:?}", again.findings);
+        assert_eq!(vault.len(), held);
+    }
 }
 
 /// A vault holding `[CARD_1]` .. `[SECRET_1]`, one value of each category.
