@@ -34,8 +34,11 @@ impl Entropy {
             #[cfg(feature = "test-vectors")]
             Source::Scripted { bytes, pos } => {
                 let end = pos.checked_add(out.len()).ok_or(Error::Entropy)?;
-                let src = bytes.get(*pos..end).ok_or(Error::Entropy)?;
+                let src = bytes.get_mut(*pos..end).ok_or(Error::Entropy)?;
                 out.copy_from_slice(src);
+                // Used bytes are gone from the script, as drawn randomness would be: tests that
+                // look for a secret in memory must not find the script's copy of it.
+                zeroize::Zeroize::zeroize(src);
                 *pos = end;
                 Ok(())
             }

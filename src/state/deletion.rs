@@ -56,11 +56,20 @@ impl Session {
     /// Crypto-shredding: zeroizes every key of this session and returns an audit record that holds
     /// no secret. `now_unix` is the deletion time to record.
     pub fn forget(self, now_unix: u64) -> DeletionRecord {
+        let record = self.deletion_record(now_unix);
+        drop(self); // epoch keys, the root and any rekeying secret zeroize on drop
+        record
+    }
+
+    /// The record [`Session::forget`] returns, deleting nothing: for a caller that holds the
+    /// session in a heap cell and drops it there, where it lies (moving it out first would copy
+    /// its keys and leave the copy in the cell unwiped).
+    pub fn deletion_record(&self, now_unix: u64) -> DeletionRecord {
         let mut residual = vec![RESIDUAL_BLOBS, RESIDUAL_PEER];
         if self.mode == Mode::Pinned {
             residual.push(RESIDUAL_PINNED);
         }
-        let record = DeletionRecord {
+        DeletionRecord {
             handle: self.handle,
             side: self.side,
             mode: self.mode,
@@ -69,8 +78,6 @@ impl Session {
             keys_deleted: self.epochs.secret_count(),
             deleted_at: now_unix,
             residual,
-        };
-        drop(self); // epoch keys, the root and any rekeying secret zeroize on drop
-        record
+        }
     }
 }

@@ -33,7 +33,7 @@ fn accepted(session: Session, turn: &chatseal::Opened) -> JsResult<JsValue> {
 /// Mutual mode, widget side: send `offerBytes`, then `complete` with the answer.
 #[wasm_bindgen]
 pub struct MutualInitiator {
-    inner: RefCell<chatseal::MutualInitiator>,
+    inner: RefCell<Box<chatseal::MutualInitiator>>,
     offer: Vec<u8>,
     policy: Policy,
 }
@@ -44,12 +44,12 @@ impl MutualInitiator {
     pub fn offer(
         #[wasm_bindgen(unchecked_optional_param_type = "SessionOptions")] options: &JsValue,
     ) -> JsResult<MutualInitiator> {
-        let args = SessionArgs::read(options)?;
-        let policy = args.policy();
-        let started = chatseal::MutualInitiator::offer(args.options);
-        scrub::stack();
-        let (inner, offer) = started?;
-        Ok(MutualInitiator { inner: RefCell::new(inner), offer, policy })
+        scrub::after(|| {
+            let args = SessionArgs::read(options)?;
+            let policy = args.policy();
+            let (inner, offer) = chatseal::MutualInitiator::offer(args.options)?;
+            Ok(MutualInitiator { inner: RefCell::new(Box::new(inner)), offer, policy })
+        })
     }
 
     /// The offer to send to the responder.
@@ -67,17 +67,18 @@ impl MutualInitiator {
     /// Completes the handshake with the responder's answer. Works once (then `bad_state`); a
     /// failed call (a bad or injected answer) leaves it able to complete with the genuine answer.
     pub fn complete(&self, #[wasm_bindgen(unchecked_param_type = "Uint8Array")] answer: &JsValue) -> JsResult<Session> {
-        let answer = args::bytes(answer, "answer", HANDSHAKE_MESSAGE_LEN)?;
-        let session = self.inner.try_borrow_mut().map_err(|_| JsError::busy())?.complete(&answer);
-        scrub::stack();
-        Ok(Session::new(inner::wrap(session?, self.policy)))
+        scrub::after(|| {
+            let answer = args::bytes(answer, "answer", HANDSHAKE_MESSAGE_LEN)?;
+            let session = self.inner.try_borrow_mut().map_err(|_| JsError::busy())?.complete(&answer)?;
+            Ok(Session::new(inner::wrap(session, self.policy)))
+        })
     }
 }
 
 /// Mutual mode, responder side: answer an offer, send `answerBytes`, then `accept` the first turn.
 #[wasm_bindgen]
 pub struct MutualResponder {
-    inner: RefCell<chatseal::MutualResponder>,
+    inner: RefCell<Box<chatseal::MutualResponder>>,
     answer: Vec<u8>,
     policy: Policy,
 }
@@ -89,13 +90,13 @@ impl MutualResponder {
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] offer: &JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "SessionOptions")] options: &JsValue,
     ) -> JsResult<MutualResponder> {
-        let offer = args::bytes(offer, "offer", HANDSHAKE_MESSAGE_LEN)?;
-        let args = SessionArgs::read(options)?;
-        let policy = args.policy();
-        let answered = chatseal::MutualResponder::answer(&offer, args.options);
-        scrub::stack();
-        let (inner, answer) = answered?;
-        Ok(MutualResponder { inner: RefCell::new(inner), answer, policy })
+        scrub::after(|| {
+            let offer = args::bytes(offer, "offer", HANDSHAKE_MESSAGE_LEN)?;
+            let args = SessionArgs::read(options)?;
+            let policy = args.policy();
+            let (inner, answer) = chatseal::MutualResponder::answer(&offer, args.options)?;
+            Ok(MutualResponder { inner: RefCell::new(Box::new(inner)), answer, policy })
+        })
     }
 
     /// The answer to send back to the initiator.
@@ -117,22 +118,10 @@ impl MutualResponder {
         &self,
         #[wasm_bindgen(js_name = firstEnvelope, unchecked_param_type = "Uint8Array")] first_envelope: &JsValue,
     ) -> JsResult<JsValue> {
-        let envelope = args::bytes(first_envelope, "firstEnvelope", MAX_ENVELOPE)?;
-        let result = self.inner.try_borrow_mut().map_err(|_| JsError::busy())?.accept(&envelope);
-        scrub::stack();
-        let (session, turn) = result?;
-        accepted(Session::new(inner::wrap(session, self.policy)), &turn)
-    }
-}
-
-impl Drop for MutualInitiator {
-    fn drop(&mut self) {
-        scrub::stack();
-    }
-}
-
-impl Drop for MutualResponder {
-    fn drop(&mut self) {
-        scrub::stack();
+        scrub::after(|| {
+            let envelope = args::bytes(first_envelope, "firstEnvelope", MAX_ENVELOPE)?;
+            let (session, turn) = self.inner.try_borrow_mut().map_err(|_| JsError::busy())?.accept(&envelope)?;
+            accepted(Session::new(inner::wrap(session, self.policy)), &turn)
+        })
     }
 }

@@ -105,14 +105,11 @@ pub(crate) fn import_state(
     Inner::import_state(blob, kek, expected, options)
 }
 
-/// Forgets the session: its keys (and the vault's values) are zeroized. Returns the deletion
-/// record and how many PII values were deleted.
-pub(crate) fn forget(inner: Inner, now: u64) -> (chatseal::DeletionRecord, usize) {
+/// The deletion record of forgetting the session, and how many PII values its vault holds:
+/// the caller then drops the session where it lies.
+pub(crate) fn deletion(inner: &Inner, now: u64) -> (chatseal::DeletionRecord, usize) {
     #[cfg(feature = "pii")]
-    {
-        let deletion = inner.forget(now);
-        (deletion.record, deletion.pii_values_deleted)
-    }
+    return (inner.session().deletion_record(now), inner.vault_len());
     #[cfg(not(feature = "pii"))]
-    (inner.forget(now), 0)
+    (inner.deletion_record(now), 0)
 }

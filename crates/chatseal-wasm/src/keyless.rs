@@ -8,7 +8,6 @@ use crate::{scrub, view};
 use chatseal::{
     base64url_decode, base64url_encode, hex_encode, Pseudonym, ServicePublicKey, MAX_ENVELOPE, MAX_STATE_BLOB,
 };
-use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
 /// Most envelopes one `audit` call takes.
@@ -81,12 +80,12 @@ pub fn rewrap_state(
     #[wasm_bindgen(js_name = oldKek, unchecked_param_type = "Uint8Array")] old_kek: &JsValue,
     #[wasm_bindgen(js_name = newKek, unchecked_param_type = "Uint8Array")] new_kek: &JsValue,
 ) -> JsResult<Vec<u8>> {
-    let blob = args::bytes(blob, "blob", MAX_STATE_BLOB)?;
-    let old_kek = args::array::<32>(old_kek, "oldKek")?;
-    let new_kek = args::array::<32>(new_kek, "newKek")?;
-    let blob = chatseal::rewrap_state(&blob, &old_kek, &new_kek);
-    scrub::stack();
-    Ok(blob?)
+    scrub::after(|| {
+        let blob = args::bytes(blob, "blob", MAX_STATE_BLOB)?;
+        let old_kek = args::array::<32>(old_kek, "oldKek")?;
+        let new_kek = args::array::<32>(new_kek, "newKek")?;
+        Ok(chatseal::rewrap_state(&blob, &old_kek, &new_kek)?)
+    })
 }
 
 /// A fresh random pseudonym for an anonymous visitor (22 base64url characters): keep it (with
@@ -101,14 +100,7 @@ pub fn random_pseudonym() -> JsResult<String> {
 /// widget (a widget uses `randomPseudonym()` or a pseudonym the service sends it).
 #[wasm_bindgen]
 pub struct PseudonymKey {
-    inner: RefCell<Option<chatseal::PseudonymKey>>,
-}
-
-impl PseudonymKey {
-    fn read<T>(&self, f: impl FnOnce(&chatseal::PseudonymKey) -> T) -> JsResult<T> {
-        let guard = self.inner.try_borrow().map_err(|_| JsError::busy())?;
-        guard.as_ref().map(f).ok_or_else(JsError::freed)
-    }
+    inner: Box<chatseal::PseudonymKey>,
 }
 
 #[wasm_bindgen]
@@ -116,14 +108,15 @@ impl PseudonymKey {
     /// Loads a stored 32-byte key (copied into zeroizing wasm memory; wipe your copy).
     #[wasm_bindgen(constructor)]
     pub fn new(#[wasm_bindgen(unchecked_param_type = "Uint8Array")] secret: &JsValue) -> JsResult<PseudonymKey> {
-        let secret = args::array::<32>(secret, "secret")?;
-        let key = chatseal::PseudonymKey::from_bytes(&*secret)?;
-        Ok(PseudonymKey { inner: RefCell::new(Some(key)) })
+        scrub::after(|| {
+            let secret = args::array::<32>(secret, "secret")?;
+            Ok(PseudonymKey { inner: Box::new(chatseal::PseudonymKey::from_bytes(&*secret)?) })
+        })
     }
 
     /// A fresh key from the platform's CSPRNG.
     pub fn generate() -> JsResult<PseudonymKey> {
-        Ok(PseudonymKey { inner: RefCell::new(Some(chatseal::PseudonymKey::generate()?)) })
+        scrub::after(|| Ok(PseudonymKey { inner: Box::new(chatseal::PseudonymKey::generate()?) }))
     }
 
     /// The pseudonym (22 base64url characters) of `id`: a string (as UTF-8) or bytes.
@@ -131,31 +124,22 @@ impl PseudonymKey {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] id: &JsValue,
     ) -> JsResult<String> {
-        let bytes = if id.is_string() {
-            let mut text = args::text(id, "id", MAX_ID)?;
-            zeroize::Zeroizing::new(core::mem::take(&mut *text).into_bytes())
-        } else {
-            args::bytes(id, "id", MAX_ID)
-                .map_err(|_| JsError::invalid("id", "a string or a Uint8Array of at most 4096 bytes"))?
-        };
-        let pseudonym = self.read(|k| k.pseudonym(&bytes).to_text());
-        scrub::stack();
-        pseudonym
+        scrub::after(|| {
+            let bytes = if id.is_string() {
+                let mut text = args::text(id, "id", MAX_ID)?;
+                zeroize::Zeroizing::new(core::mem::take(&mut *text).into_bytes())
+            } else {
+                args::bytes(id, "id", MAX_ID)
+                    .map_err(|_| JsError::invalid("id", "a string or a Uint8Array of at most 4096 bytes"))?
+            };
+            Ok(self.inner.pseudonym(&bytes).to_text())
+        })
     }
 
     /// The 32 key bytes, to store in the service's secret storage. Handle with care: wipe the
     /// returned array (`fill(0)`) once stored.
     #[wasm_bindgen(js_name = exposeSecretBytes)]
-    pub fn expose_secret_bytes(&self) -> JsResult<js_sys::Uint8Array> {
-        self.read(|k| args::to_uint8_array(k.expose_secret_bytes()))
-    }
-}
-
-impl Drop for PseudonymKey {
-    fn drop(&mut self) {
-        if let Ok(mut guard) = self.inner.try_borrow_mut() {
-            drop(guard.take());
-        }
-        scrub::stack();
+    pub fn expose_secret_bytes(&self) -> js_sys::Uint8Array {
+        args::to_uint8_array(self.inner.expose_secret_bytes())
     }
 }

@@ -21,6 +21,15 @@ mod view;
 
 use wasm_bindgen::prelude::*;
 
+/// Every heap block is zeroed when it is freed (and, since `realloc` allocates anew, when it
+/// moves): whatever a buffer held (a key copied into struct padding, a plaintext piece in a string
+/// that grew) is gone once the buffer is. `Zeroizing` still wipes secrets at the moment they are
+/// dropped; this covers the copies nothing names. wasm32 only: natively the crate is a library for
+/// tests.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: zeroizing_alloc::ZeroAlloc<std::alloc::System> = zeroizing_alloc::ZeroAlloc(std::alloc::System);
+
 #[wasm_bindgen(typescript_custom_section)]
 const TS_RUNTIME: &str = r#"
 /**

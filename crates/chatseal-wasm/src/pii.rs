@@ -85,10 +85,10 @@ fn policy_view(policy: &MaskPolicy) -> JsResult<JsValue> {
 /// never overlapping. Texts above 4 MiB fail with `limit_exceeded`.
 #[wasm_bindgen(js_name = scanPii, unchecked_return_type = "PiiFinding[]")]
 pub fn scan_pii(#[wasm_bindgen(unchecked_param_type = "string")] text: &JsValue) -> JsResult<JsValue> {
-    let text = args::text(text, "text", chatseal_pii::MAX_SCAN_BYTES)?;
-    let findings = chatseal_pii::scan(&text);
-    scrub::stack();
-    view::to_js(&finding_views(&text, &findings?))
+    scrub::after(|| {
+        let text = args::text(text, "text", chatseal_pii::MAX_SCAN_BYTES)?;
+        view::to_js(&finding_views(&text, &chatseal_pii::scan(&text)?))
+    })
 }
 
 #[wasm_bindgen]
@@ -97,9 +97,11 @@ impl Session {
     /// Numbered placeholders are registered as a masked seal would.
     #[wasm_bindgen(js_name = maskText, unchecked_return_type = "MaskedText")]
     pub fn mask_text(&self, #[wasm_bindgen(unchecked_param_type = "string")] text: &JsValue) -> JsResult<JsValue> {
-        let text = args::text(text, "text", MAX_PLAINTEXT)?;
-        let masked = self.with(|inner| Ok(inner.mask(&text)?))?;
-        masked_view(&text, masked)
+        scrub::after(|| {
+            let text = args::text(text, "text", MAX_PLAINTEXT)?;
+            let masked = self.with(|inner| Ok(inner.mask(&text)?))?;
+            masked_view(&text, masked)
+        })
     }
 
     /// Fills this session's numbered placeholders (`[EMAIL_1]`) in `text` back in with the
@@ -108,15 +110,17 @@ impl Session {
     /// `withheld`. Unknown placeholders stay as they are.
     #[wasm_bindgen(unchecked_return_type = "Restored")]
     pub fn restore(&self, #[wasm_bindgen(unchecked_param_type = "string")] text: &JsValue) -> JsResult<JsValue> {
-        let text = args::text(text, "text", MAX_PLAINTEXT)?;
-        let restored = self.with(|inner| Ok(inner.restore(&text)))?;
-        let withheld: Vec<FindingView> = restored
-            .withheld
-            .iter()
-            .zip(restored.withheld_utf16())
-            .map(|(w, (start, end))| FindingView { category: w.category.name(), start, end })
-            .collect();
-        view::to_js(&RestoredView { text: &restored.text, withheld })
+        scrub::after(|| {
+            let text = args::text(text, "text", MAX_PLAINTEXT)?;
+            let restored = self.with(|inner| Ok(inner.restore(&text)))?;
+            let withheld: Vec<FindingView> = restored
+                .withheld
+                .iter()
+                .zip(restored.withheld_utf16())
+                .map(|(w, (start, end))| FindingView { category: w.category.name(), start, end })
+                .collect();
+            view::to_js(&RestoredView { text: &restored.text, withheld })
+        })
     }
 
     /// Replaces the masking policy (kept in the state blob).

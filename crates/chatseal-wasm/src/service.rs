@@ -74,12 +74,6 @@ impl Default for ServiceKeyring {
     }
 }
 
-impl Drop for ServiceKeyring {
-    fn drop(&mut self) {
-        scrub::stack();
-    }
-}
-
 #[wasm_bindgen]
 impl ServiceKeyring {
     /// An empty keyring.
@@ -91,9 +85,7 @@ impl ServiceKeyring {
     /// Generates a key pair, keeps it, and returns only its 32-byte public key (to pin in widgets).
     #[wasm_bindgen(js_name = generateKey)]
     pub fn generate_key(&self) -> JsResult<Vec<u8>> {
-        let pair = ServiceKeyPair::generate();
-        scrub::stack();
-        self.insert(pair?)
+        scrub::after(|| self.insert(ServiceKeyPair::generate()?))
     }
 
     /// Imports a stored 32-byte secret and returns its public key. The secret is copied into
@@ -103,10 +95,10 @@ impl ServiceKeyring {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] secret: &JsValue,
     ) -> JsResult<Vec<u8>> {
-        let secret = args::array::<32>(secret, "secret")?;
-        let pair = ServiceKeyPair::from_secret_bytes(&*secret);
-        scrub::stack();
-        self.insert(pair?)
+        scrub::after(|| {
+            let secret = args::array::<32>(secret, "secret")?;
+            self.insert(ServiceKeyPair::from_secret_bytes(&*secret)?)
+        })
     }
 
     /// Whether the keyring holds the key with this id (16 hex digits).
@@ -127,9 +119,7 @@ impl ServiceKeyring {
         #[wasm_bindgen(js_name = keyId, unchecked_param_type = "string")] id: &JsValue,
     ) -> JsResult<bool> {
         let id = key_id(id, "keyId")?;
-        let retired = self.keys.try_borrow_mut().map_err(|_| JsError::busy())?.retire(&id);
-        scrub::stack();
-        Ok(retired)
+        scrub::after(|| Ok(self.keys.try_borrow_mut().map_err(|_| JsError::busy())?.retire(&id)))
     }
 
     /// The ids (16 hex digits) of the keys held, in insertion order.
@@ -144,10 +134,10 @@ impl ServiceKeyring {
         &self,
         #[wasm_bindgen(js_name = firstEnvelope, unchecked_param_type = "Uint8Array")] first_envelope: &JsValue,
     ) -> JsResult<History> {
-        let envelope = args::bytes(first_envelope, "firstEnvelope", MAX_ENVELOPE)?;
-        let history = self.read(|k| k.history(&envelope))?;
-        scrub::stack();
-        Ok(History { inner: history? })
+        scrub::after(|| {
+            let envelope = args::bytes(first_envelope, "firstEnvelope", MAX_ENVELOPE)?;
+            Ok(History { inner: Box::new(self.read(|k| k.history(&envelope))??) })
+        })
     }
 
     /// A second handle on this keyring, for `new Service(keyring, ...)`.
@@ -183,7 +173,7 @@ fn shared_keyring(value: &JsValue) -> JsResult<Rc<RefCell<chatseal::ServiceKeyri
 /// Epoch 0 of a pinned session, re-derived by the service key, for reading history only.
 #[wasm_bindgen]
 pub struct History {
-    inner: chatseal::History,
+    inner: Box<chatseal::History>,
 }
 
 #[wasm_bindgen]
@@ -198,16 +188,10 @@ impl History {
     /// keys the static key cannot derive).
     #[wasm_bindgen(unchecked_return_type = "OpenedTurn")]
     pub fn reopen(&self, #[wasm_bindgen(unchecked_param_type = "Uint8Array")] envelope: &JsValue) -> JsResult<JsValue> {
-        let envelope = args::bytes(envelope, "envelope", MAX_ENVELOPE)?;
-        let opened = self.inner.reopen(&envelope);
-        scrub::stack();
-        view::opened(&opened?)
-    }
-}
-
-impl Drop for History {
-    fn drop(&mut self) {
-        scrub::stack();
+        scrub::after(|| {
+            let envelope = args::bytes(envelope, "envelope", MAX_ENVELOPE)?;
+            view::opened(&self.inner.reopen(&envelope)?)
+        })
     }
 }
 
@@ -299,15 +283,15 @@ impl RecordStore for JsStore {
 pub struct Service {
     keyring: Rc<RefCell<chatseal::ServiceKeyring>>,
     /// Holds an empty keyring between calls: the shared one is swapped in for each call.
-    inner: RefCell<chatseal::Service<JsStore>>,
+    inner: RefCell<Box<chatseal::Service<JsStore>>>,
     time_granularity: u32,
 }
 
 impl Service {
-    /// Runs `f` with the keyring's keys moved into the service (no key is copied), then moves
-    /// them back, and wipes the stack the call used.
+    /// Runs `f` with the keyring's keys moved into the service (only the list's pointer moves:
+    /// no key is copied), then moves them back. Callers run it inside `scrub::after`.
     fn run<T>(&self, f: impl FnOnce(&chatseal::Service<JsStore>) -> chatseal::Result<T>) -> JsResult<T> {
-        let out = match (self.inner.try_borrow_mut(), self.keyring.try_borrow_mut()) {
+        match (self.inner.try_borrow_mut(), self.keyring.try_borrow_mut()) {
             (Ok(mut service), Ok(mut keys)) => {
                 core::mem::swap(service.keyring_mut(), &mut *keys);
                 let out = f(&service);
@@ -315,9 +299,7 @@ impl Service {
                 out.map_err(JsError::from)
             }
             _ => Err(JsError::busy()),
-        };
-        scrub::stack();
-        out
+        }
     }
 
     /// Runs `f` on the session `handle` loaded from its record, storing it back if `f` succeeds.
@@ -377,14 +359,15 @@ impl Service {
         #[wasm_bindgen(unchecked_param_type = "RecordStore")] store: &JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "ServiceOptions")] options: &JsValue,
     ) -> JsResult<Service> {
-        let record_key = args::array::<32>(record_key, "recordKey")?;
-        let store = JsStore::new(store)?;
-        let options = service_options(options)?;
-        let keyring = shared_keyring(keyring)?;
-        let time_granularity = options.time_granularity;
-        let inner = chatseal::Service::new(chatseal::ServiceKeyring::new(), &record_key, store, options);
-        scrub::stack();
-        Ok(Service { keyring, inner: RefCell::new(inner), time_granularity })
+        scrub::after(|| {
+            let record_key = args::array::<32>(record_key, "recordKey")?;
+            let store = JsStore::new(store)?;
+            let options = service_options(options)?;
+            let keyring = shared_keyring(keyring)?;
+            let time_granularity = options.time_granularity;
+            let inner = chatseal::Service::new(chatseal::ServiceKeyring::new(), &record_key, store, options);
+            Ok(Service { keyring, inner: RefCell::new(Box::new(inner)), time_granularity })
+        })
     }
 
     /// Accepts a session from its first envelope and opens that turn; stores the session's
@@ -394,17 +377,21 @@ impl Service {
         &self,
         #[wasm_bindgen(js_name = firstEnvelope, unchecked_param_type = "Uint8Array")] first_envelope: &JsValue,
     ) -> JsResult<JsValue> {
-        let envelope = args::bytes(first_envelope, "firstEnvelope", MAX_ENVELOPE)?;
-        let (handle, turn) = self.run(|s| s.accept(&envelope))?;
-        service_turn(&handle, &turn)
+        scrub::after(|| {
+            let envelope = args::bytes(first_envelope, "firstEnvelope", MAX_ENVELOPE)?;
+            let (handle, turn) = self.run(|s| s.accept(&envelope))?;
+            service_turn(&handle, &turn)
+        })
     }
 
     /// Opens a visitor turn of a session this service accepted.
     #[wasm_bindgen(unchecked_return_type = "ServiceTurn")]
     pub fn open(&self, #[wasm_bindgen(unchecked_param_type = "Uint8Array")] envelope: &JsValue) -> JsResult<JsValue> {
-        let envelope = args::bytes(envelope, "envelope", MAX_ENVELOPE)?;
-        let (handle, turn) = self.run(|s| s.open(&envelope))?;
-        service_turn(&handle, &turn)
+        scrub::after(|| {
+            let envelope = args::bytes(envelope, "envelope", MAX_ENVELOPE)?;
+            let (handle, turn) = self.run(|s| s.open(&envelope))?;
+            service_turn(&handle, &turn)
+        })
     }
 
     /// Re-opens a stored envelope of session `handle` for a history view (the record is stored
@@ -415,10 +402,12 @@ impl Service {
         #[wasm_bindgen(unchecked_param_type = "string")] handle_value: &JsValue,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] envelope: &JsValue,
     ) -> JsResult<JsValue> {
-        let handle = handle(handle_value, "handle")?;
-        let envelope = args::bytes(envelope, "envelope", MAX_ENVELOPE)?;
-        let turn = self.with_core_session(&handle, |session| session.reopen(&envelope))?;
-        view::opened(&turn)
+        scrub::after(|| {
+            let handle = handle(handle_value, "handle")?;
+            let envelope = args::bytes(envelope, "envelope", MAX_ENVELOPE)?;
+            let turn = self.with_core_session(&handle, |session| session.reopen(&envelope))?;
+            view::opened(&turn)
+        })
     }
 
     /// Seals a text turn of the service into session `handle` (default role "assistant").
@@ -429,8 +418,10 @@ impl Service {
         #[wasm_bindgen(unchecked_param_type = "string")] text: &JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "Omit<SealOptions, \"mask\">")] options: &JsValue,
     ) -> JsResult<Vec<u8>> {
-        let text = args::text(text, "text", MAX_PLAINTEXT)?;
-        self.seal_step(handle, text.as_bytes(), options, Kind::Bytes, crate::inner::Step::Turn)
+        scrub::after(|| {
+            let text = args::text(text, "text", MAX_PLAINTEXT)?;
+            self.seal_step(handle, text.as_bytes(), options, Kind::Bytes, crate::inner::Step::Turn)
+        })
     }
 
     /// Seals a binary turn of the service into session `handle`.
@@ -440,8 +431,10 @@ impl Service {
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: &JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "Omit<SealOptions, \"mask\">")] options: &JsValue,
     ) -> JsResult<Vec<u8>> {
-        let bytes = args::bytes(bytes, "bytes", MAX_PLAINTEXT)?;
-        self.seal_step(handle, &bytes, options, Kind::Bytes, crate::inner::Step::Turn)
+        scrub::after(|| {
+            let bytes = args::bytes(bytes, "bytes", MAX_PLAINTEXT)?;
+            self.seal_step(handle, &bytes, options, Kind::Bytes, crate::inner::Step::Turn)
+        })
     }
 
     /// Seals one chunk of a stream of the service into session `handle` (`end` marks the last).
@@ -452,8 +445,10 @@ impl Service {
         #[wasm_bindgen(unchecked_param_type = "string")] text: &JsValue,
         #[wasm_bindgen(unchecked_param_type = "Omit<ChunkOptions, \"mask\">")] options: &JsValue,
     ) -> JsResult<Vec<u8>> {
-        let text = args::text(text, "text", MAX_PLAINTEXT)?;
-        self.seal_step(handle, text.as_bytes(), options, Kind::Chunk, crate::inner::Step::Chunk { end: false })
+        scrub::after(|| {
+            let text = args::text(text, "text", MAX_PLAINTEXT)?;
+            self.seal_step(handle, text.as_bytes(), options, Kind::Chunk, crate::inner::Step::Chunk { end: false })
+        })
     }
 
     /// Seals the service's last turn of session `handle` (the text may be empty).
@@ -463,37 +458,39 @@ impl Service {
         #[wasm_bindgen(unchecked_optional_param_type = "string")] text: &JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "Omit<SealOptions, \"mask\">")] options: &JsValue,
     ) -> JsResult<Vec<u8>> {
-        let text = args::optional_text(text, "text", MAX_PLAINTEXT)?;
-        let body = text.as_ref().map_or(&[][..], |t| t.as_bytes());
-        self.seal_step(handle, body, options, Kind::Bytes, crate::inner::Step::Close)
+        scrub::after(|| {
+            let text = args::optional_text(text, "text", MAX_PLAINTEXT)?;
+            let body = text.as_ref().map_or(&[][..], |t| t.as_bytes());
+            self.seal_step(handle, body, options, Kind::Bytes, crate::inner::Step::Close)
+        })
     }
 
     /// Where session `handle` stands (see `Session.status()`).
     #[wasm_bindgen(unchecked_return_type = "Status")]
     pub fn status(&self, #[wasm_bindgen(unchecked_param_type = "string")] handle_value: &JsValue) -> JsResult<JsValue> {
-        let handle = handle(handle_value, "handle")?;
-        view::status(&self.with_core_session(&handle, |session| Ok(session.status()))?)
+        scrub::after(|| {
+            let handle = handle(handle_value, "handle")?;
+            view::status(&self.with_core_session(&handle, |session| Ok(session.status()))?)
+        })
     }
 
     /// Asks session `handle` for a new key epoch on the service's next turn.
     #[wasm_bindgen(js_name = rekeyNow)]
     pub fn rekey_now(&self, #[wasm_bindgen(unchecked_param_type = "string")] handle_value: &JsValue) -> JsResult<()> {
-        let handle = handle(handle_value, "handle")?;
-        self.with_core_session(&handle, |session| session.rekey_now())
+        scrub::after(|| {
+            let handle = handle(handle_value, "handle")?;
+            self.with_core_session(&handle, |session| session.rekey_now())
+        })
     }
 
     /// Crypto-shredding of the service's end of session `handle`: deletes its record (a
     /// tombstone stays, so the session cannot be accepted again) and returns the deletion record.
     #[wasm_bindgen(unchecked_return_type = "DeletionRecord")]
     pub fn forget(&self, #[wasm_bindgen(unchecked_param_type = "string")] handle_value: &JsValue) -> JsResult<JsValue> {
-        let handle = handle(handle_value, "handle")?;
-        let record = self.run(|s| s.forget(&handle, crate::options::now_unix()))?;
-        view::deletion(&record, 0)
-    }
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        scrub::stack();
+        scrub::after(|| {
+            let handle = handle(handle_value, "handle")?;
+            let record = self.run(|s| s.forget(&handle, crate::options::now_unix()))?;
+            view::deletion(&record, 0)
+        })
     }
 }

@@ -15,21 +15,46 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
-/// The state of a JS `Session`, shared with the stream readers it made. `None` once forgotten
-/// or freed.
-pub(crate) type Shared = Rc<RefCell<Option<Inner>>>;
+/// The state of a JS `Session`, shared with the stream readers it made; `None` once forgotten
+/// or freed. Boxed, so that it stays where it is: taking it out moves a pointer, never the keys.
+pub(crate) type Shared = Rc<RefCell<Option<Box<Inner>>>>;
 
-/// Runs `f` on the live session in `shared`, then wipes the stack the call used.
+/// Runs `f` on the live session in `shared` (the caller wipes the stack: see `scrub::after`).
+/// If `f` dropped an epoch, the session is repacked (see [`repack`]).
 pub(crate) fn with<T>(shared: &Shared, f: impl FnOnce(&mut Inner) -> JsResult<T>) -> JsResult<T> {
-    let out = match shared.try_borrow_mut() {
-        Ok(mut guard) => match guard.as_mut() {
-            Some(inner) => f(inner),
-            None => Err(JsError::freed()),
-        },
-        Err(_) => Err(JsError::busy()),
-    };
-    scrub::stack();
+    let mut guard = shared.try_borrow_mut().map_err(|_| JsError::busy())?;
+    let inner = guard.as_mut().ok_or_else(JsError::freed)?;
+    let held = inner::core(inner).epochs_held();
+    let out = f(inner);
+    let now = inner::core(inner).epochs_held();
+    if held.iter().any(|e| !now.contains(e)) {
+        // The call's deeper frames held the dropped epoch's keys: wipe them first, so the
+        // rebuilt session is assembled on a clean stack.
+        scrub::stack();
+        repack(&mut guard);
+    }
     out
+}
+
+/// Rebuilds the session from its own sealed state (under a one-time key) into a fresh box and
+/// drops the old box, which the allocator wipes. Why: the compiler assembles a session on the
+/// stack and copies it into its box whole, padding and the storage of empty `Option`s included,
+/// and those bytes can hold fragments of the keys derived in the same call. They stay in the box
+/// for the session's lifetime; once their epoch is dropped they are the only trace of it. The
+/// rebuilt session is assembled from the current state only. Its `stateGeneration` rises by one,
+/// as for an export. If anything fails the session stays as it was.
+fn repack(slot: &mut Option<Box<Inner>>) {
+    let Some(inner) = slot.as_mut() else { return };
+    let mut kek = zeroize::Zeroizing::new([0u8; 32]);
+    if getrandom::fill(&mut *kek).is_err() {
+        return;
+    }
+    let handle = *inner::core(inner).handle();
+    let Ok(blob) = inner::export_state(inner, &kek) else { return };
+    let options = chatseal::ImportOptions { clock: crate::options::clock(), ..chatseal::ImportOptions::default() };
+    if let Ok(fresh) = inner::import_state(&blob, &kek, &handle, options) {
+        *slot = Some(Box::new(fresh));
+    }
 }
 
 /// One end of an agreed session. Create it with `Session.initiatePinned`, a `MutualInitiator` or
@@ -42,8 +67,10 @@ pub struct Session {
 }
 
 impl Session {
+    /// Boxes `inner`: call it below a binding's frame (in `scrub::after`), since the move into
+    /// the box copies the keys.
     pub(crate) fn new(inner: Inner) -> Self {
-        Session { shared: Rc::new(RefCell::new(Some(inner))) }
+        Session { shared: Rc::new(RefCell::new(Some(Box::new(inner)))) }
     }
 
     pub(crate) fn with<T>(&self, f: impl FnOnce(&mut Inner) -> JsResult<T>) -> JsResult<T> {
@@ -62,16 +89,20 @@ impl Session {
         let step = step.unwrap_or(Step::Chunk { end: turn.end });
         self.with(|inner| Ok(inner::seal(inner, body, &turn, step)?))
     }
+
+    /// Wraps a new core session, inside `scrub::after` (the struct holds keys inline until boxed).
+    fn wrapped(session: chatseal::Result<chatseal::Session>, policy: inner::Policy) -> JsResult<Session> {
+        Ok(Session::new(inner::wrap(session?, policy)))
+    }
 }
 
 impl Drop for Session {
     /// `free()` (or the garbage collector) destroys the keys now, even while a stream reader
-    /// still holds the state.
+    /// still holds the state: the box is dropped where it lies.
     fn drop(&mut self) {
         if let Ok(mut guard) = self.shared.try_borrow_mut() {
-            drop(guard.take());
+            *guard = None;
         }
-        scrub::stack();
     }
 }
 
@@ -84,13 +115,13 @@ impl Session {
         #[wasm_bindgen(js_name = servicePublicKey, unchecked_param_type = "Uint8Array")] service_public_key: &JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "SessionOptions")] options: &JsValue,
     ) -> JsResult<Session> {
-        let key = args::array::<32>(service_public_key, "servicePublicKey")?;
-        let args = SessionArgs::read(options)?;
-        let service = ServicePublicKey::from_bytes(&*key)?;
-        let policy = args.policy();
-        let session = chatseal::Session::initiate_pinned(&service, args.options);
-        scrub::stack();
-        Ok(Session::new(inner::wrap(session?, policy)))
+        scrub::after(|| {
+            let key = args::array::<32>(service_public_key, "servicePublicKey")?;
+            let args = SessionArgs::read(options)?;
+            let service = ServicePublicKey::from_bytes(&*key)?;
+            let policy = args.policy();
+            Session::wrapped(chatseal::Session::initiate_pinned(&service, args.options), policy)
+        })
     }
 
     /// Seals a text turn into an envelope (the bytes to send and store). With `mask`, personal
@@ -101,8 +132,10 @@ impl Session {
         #[wasm_bindgen(unchecked_param_type = "string")] text: &JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "SealOptions")] options: &JsValue,
     ) -> JsResult<Vec<u8>> {
-        let text = args::text(text, "text", MAX_PLAINTEXT)?;
-        self.seal_step(text.as_bytes(), options, Kind::Text, Some(Step::Turn))
+        scrub::after(|| {
+            let text = args::text(text, "text", MAX_PLAINTEXT)?;
+            self.seal_step(text.as_bytes(), options, Kind::Text, Some(Step::Turn))
+        })
     }
 
     /// Seals a binary turn into an envelope (`mask` is for text turns only).
@@ -111,8 +144,10 @@ impl Session {
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: &JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "Omit<SealOptions, \"mask\">")] options: &JsValue,
     ) -> JsResult<Vec<u8>> {
-        let bytes = args::bytes(bytes, "bytes", MAX_PLAINTEXT)?;
-        self.seal_step(&bytes, options, Kind::Bytes, Some(Step::Turn))
+        scrub::after(|| {
+            let bytes = args::bytes(bytes, "bytes", MAX_PLAINTEXT)?;
+            self.seal_step(&bytes, options, Kind::Bytes, Some(Step::Turn))
+        })
     }
 
     /// Seals one chunk of a stream: the first call opens the stream, `end: true` marks its last
@@ -123,8 +158,10 @@ impl Session {
         #[wasm_bindgen(unchecked_param_type = "string")] text: &JsValue,
         #[wasm_bindgen(unchecked_param_type = "ChunkOptions")] options: &JsValue,
     ) -> JsResult<Vec<u8>> {
-        let text = args::text(text, "text", MAX_PLAINTEXT)?;
-        self.seal_step(text.as_bytes(), options, Kind::Chunk, None)
+        scrub::after(|| {
+            let text = args::text(text, "text", MAX_PLAINTEXT)?;
+            self.seal_step(text.as_bytes(), options, Kind::Chunk, None)
+        })
     }
 
     /// Seals this end's last turn (the text may be empty): the peer learns the conversation ended
@@ -134,17 +171,21 @@ impl Session {
         #[wasm_bindgen(unchecked_optional_param_type = "string")] text: &JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "SealOptions")] options: &JsValue,
     ) -> JsResult<Vec<u8>> {
-        let text = args::optional_text(text, "text", MAX_PLAINTEXT)?;
-        let body = text.as_ref().map_or(&[][..], |t| t.as_bytes());
-        self.seal_step(body, options, Kind::Text, Some(Step::Close))
+        scrub::after(|| {
+            let text = args::optional_text(text, "text", MAX_PLAINTEXT)?;
+            let body = text.as_ref().map_or(&[][..], |t| t.as_bytes());
+            self.seal_step(body, options, Kind::Text, Some(Step::Close))
+        })
     }
 
     /// Opens an envelope from the peer. On any failure the session is exactly as before, so the
     /// genuine envelope still opens after a forged, replayed or corrupted one was refused.
     #[wasm_bindgen(unchecked_return_type = "OpenedTurn")]
     pub fn open(&self, #[wasm_bindgen(unchecked_param_type = "Uint8Array")] envelope: &JsValue) -> JsResult<JsValue> {
-        let envelope = args::bytes(envelope, "envelope", MAX_ENVELOPE)?;
-        self.with(|inner| view::opened(&inner::core_mut(inner).open(&envelope)?))
+        scrub::after(|| {
+            let envelope = args::bytes(envelope, "envelope", MAX_ENVELOPE)?;
+            self.with(|inner| view::opened(&inner::core_mut(inner).open(&envelope)?))
+        })
     }
 
     /// Re-opens a stored envelope of this session (either direction, any order) for a history
@@ -152,8 +193,10 @@ impl Session {
     /// epochs fail with `unknown_epoch`.
     #[wasm_bindgen(unchecked_return_type = "OpenedTurn")]
     pub fn reopen(&self, #[wasm_bindgen(unchecked_param_type = "Uint8Array")] envelope: &JsValue) -> JsResult<JsValue> {
-        let envelope = args::bytes(envelope, "envelope", MAX_ENVELOPE)?;
-        self.with(|inner| view::opened(&inner::core(inner).reopen(&envelope)?))
+        scrub::after(|| {
+            let envelope = args::bytes(envelope, "envelope", MAX_ENVELOPE)?;
+            self.with(|inner| view::opened(&inner::core(inner).reopen(&envelope)?))
+        })
     }
 
     /// Closes, acknowledgements and missing turns; `finished` says whether the conversation ended
@@ -167,7 +210,7 @@ impl Session {
     /// in flight; `bad_state` before the first turn is sealed.
     #[wasm_bindgen(js_name = rekeyNow)]
     pub fn rekey_now(&self) -> JsResult<()> {
-        self.with(|inner| Ok(inner::core_mut(inner).rekey_now()?))
+        scrub::after(|| self.with(|inner| Ok(inner::core_mut(inner).rekey_now()?)))
     }
 
     /// The whole session state sealed under `kek` (32 secret bytes; in PII builds the vault of
@@ -177,8 +220,10 @@ impl Session {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] kek: &JsValue,
     ) -> JsResult<Vec<u8>> {
-        let kek = args::array::<32>(kek, "kek")?;
-        self.with(|inner| Ok(inner::export_state(inner, &kek)?))
+        scrub::after(|| {
+            let kek = args::array::<32>(kek, "kek")?;
+            self.with(|inner| Ok(inner::export_state(inner, &kek)?))
+        })
     }
 
     /// Restores a session from `exportState`. `expectedHandle` (32 hex digits) is the session the
@@ -192,13 +237,13 @@ impl Session {
         #[wasm_bindgen(js_name = expectedHandle, unchecked_param_type = "string")] expected_handle: &JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "ImportOptions")] options: &JsValue,
     ) -> JsResult<Session> {
-        let blob = args::bytes(blob, "blob", MAX_STATE_BLOB)?;
-        let kek = args::array::<32>(kek, "kek")?;
-        let expected = handle(expected_handle, "expectedHandle")?;
-        let options = import_options(options)?;
-        let inner = inner::import_state(&blob, &kek, &expected, options);
-        scrub::stack();
-        Ok(Session::new(inner?))
+        scrub::after(|| {
+            let blob = args::bytes(blob, "blob", MAX_STATE_BLOB)?;
+            let kek = args::array::<32>(kek, "kek")?;
+            let expected = handle(expected_handle, "expectedHandle")?;
+            let options = import_options(options)?;
+            Ok(Session::new(inner::import_state(&blob, &kek, &expected, options)?))
+        })
     }
 
     /// Crypto-shredding: zeroizes every key of this session (and, in PII builds, the originals
@@ -206,12 +251,13 @@ impl Session {
     /// Afterwards every call on this object fails with `freed`; `free()` still works.
     #[wasm_bindgen(unchecked_return_type = "DeletionRecord")]
     pub fn forget(&self) -> JsResult<JsValue> {
-        let taken = match self.shared.try_borrow_mut() {
-            Ok(mut guard) => guard.take().ok_or_else(JsError::freed),
-            Err(_) => Err(JsError::busy()),
-        };
-        let (record, pii) = inner::forget(taken?, now_unix());
-        scrub::stack();
+        let (record, pii) = scrub::after(|| {
+            let mut guard = self.shared.try_borrow_mut().map_err(|_| JsError::busy())?;
+            let inner = guard.take().ok_or_else(JsError::freed)?;
+            let deleted = inner::deletion(&inner, now_unix());
+            drop(inner); // where it lies: keys and vault wipe themselves
+            Ok::<_, JsError>(deleted)
+        })?;
         view::deletion(&record, pii)
     }
 

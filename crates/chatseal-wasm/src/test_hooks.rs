@@ -32,20 +32,21 @@ impl Session {
         script: &JsValue,
         options: &JsValue,
     ) -> JsResult<Session> {
-        let key = args::array::<32>(service_public_key, "servicePublicKey")?;
-        let script = args::bytes(script, "script", 1 << 20)?;
-        let mut args = SessionArgs::read(options)?;
-        let policy = args.policy();
-        args.options.entropy = Entropy::scripted(script.to_vec());
-        let session = chatseal::Session::initiate_pinned(&ServicePublicKey::from_bytes(&*key)?, args.options);
-        scrub::stack();
-        Ok(Session::new(inner::wrap(session?, policy)))
+        scrub::after(|| {
+            let key = args::array::<32>(service_public_key, "servicePublicKey")?;
+            let script = args::bytes(script, "script", 1 << 20)?;
+            let mut args = SessionArgs::read(options)?;
+            let policy = args.policy();
+            args.options.entropy = Entropy::scripted(script.to_vec());
+            let session = chatseal::Session::initiate_pinned(&ServicePublicKey::from_bytes(&*key)?, args.options)?;
+            Ok(Session::new(inner::wrap(session, policy)))
+        })
     }
 
     /// Every 32-byte secret the session holds now (epoch keys, root, pending rekeying secret).
     #[wasm_bindgen(js_name = __testSecrets, skip_typescript)]
     pub fn test_secrets(&self) -> JsResult<js_sys::Uint8Array> {
-        self.with(|inner| Ok(secrets(&inner::core(inner).secrets_for_tests())))
+        scrub::after(|| self.with(|inner| Ok(secrets(&inner::core(inner).secrets_for_tests()))))
     }
 }
 
@@ -54,11 +55,13 @@ impl Service {
     /// Every 32-byte secret the service's end of `handle` holds now.
     #[wasm_bindgen(js_name = __testSecrets, skip_typescript)]
     pub fn test_secrets(&self, handle: &JsValue) -> JsResult<js_sys::Uint8Array> {
-        let handle = crate::session::handle(handle, "handle")?;
-        let list = self.with_core_session(&handle, |s| Ok(s.secrets_for_tests()))?;
-        if list.is_empty() {
-            return Err(JsError::freed());
-        }
-        Ok(secrets(&list))
+        scrub::after(|| {
+            let handle = crate::session::handle(handle, "handle")?;
+            let list = self.with_core_session(&handle, |s| Ok(s.secrets_for_tests()))?;
+            if list.is_empty() {
+                return Err(JsError::freed());
+            }
+            Ok(secrets(&list))
+        })
     }
 }
