@@ -115,7 +115,9 @@ function chatsealChunkOptions(options, end) {
   if (options === undefined) return { end };
   try {
     const proto = options !== null && typeof options === 'object' ? Object.getPrototypeOf(options) : undefined;
-    if (proto === Object.prototype || proto === null) return { ...options, end };
+    // A plain object: no prototype, or a root one (Object.prototype of this realm or another).
+    const plain = proto === null || (proto !== undefined && Object.getPrototypeOf(proto) === null);
+    if (plain && !Array.isArray(options)) return { ...options, end };
   } catch {
     // a getter or a Proxy trap threw
   }

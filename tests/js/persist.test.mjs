@@ -48,12 +48,14 @@ function code(fn) {
   assert.fail('expected a ChatsealError');
 }
 
-/** A pinned visitor and the service that accepted its first turn. */
+/** A visitor and an agent in mutual mode (two plain sessions, both exportable). */
 function pinned() {
-  const keyring = new cs.ServiceKeyring();
-  const visitor = cs.Session.initiatePinned(keyring.generateKey(), { timeGranularity: 60 });
-  const { session: service } = keyring.accept(visitor.sealText('first turn'));
-  keyring.free();
+  const initiator = cs.MutualInitiator.offer({ timeGranularity: 60 });
+  const responder = cs.MutualResponder.answer(initiator.offerBytes);
+  const visitor = initiator.complete(responder.answerBytes);
+  const { session: service } = responder.accept(visitor.sealText('first turn'));
+  initiator.free();
+  responder.free();
   return { visitor, service };
 }
 
@@ -79,9 +81,11 @@ test('the README Node example runs as written: file, rewrapState, restore, a tur
   // What it left behind: one blob, sealed under the next KEK only.
   assert.ok(!existsSync(join(work, 'session.state.tmp')));
   const blob = await readFile(join(work, 'session.state'));
-  assert.equal(code(() => cs.Session.importState(blob, first)), 'decrypt_failed');
-  assert.equal(code(() => cs.Session.importState(blob, next, { minGeneration: 2 })), 'stale_state');
-  const restored = cs.Session.importState(blob, next, { minGeneration: 1 });
+  const { handle } = cs.stateInfo(blob);
+  assert.equal(code(() => cs.Session.importState(blob, first, handle)), 'decrypt_failed');
+  assert.equal(code(() => cs.Session.importState(blob, next, handle, { minGeneration: 2 })), 'stale_state');
+  assert.equal(code(() => cs.Session.importState(blob, next, '00'.repeat(16))), 'wrong_session');
+  const restored = cs.Session.importState(blob, next, handle, { minGeneration: 1 });
   assert.equal(restored.side, 'responder');
   assert.equal(restored.stateGeneration, 1);
   restored.free();
@@ -98,9 +102,9 @@ test('exportState / importState through a file restore the same session', async 
   const key = kek();
   const file = join(dir, 'visitor.state');
   await writeFile(file, visitor.exportState(key));
-  const restored = cs.Session.importState(await readFile(file), key);
+  const restored = cs.Session.importState(await readFile(file), key, visitor.handle);
   const view = (s) => ({
-    sessionId: s.sessionId, side: s.side, mode: s.mode, keyId: s.keyId, safetyCode: s.safetyCode(),
+    handle: s.handle, side: s.side, mode: s.mode, keyId: s.keyId, safetyCode: s.safetyCode,
     timeGranularity: s.timeGranularity, nextSendSeq: s.nextSendSeq, epoch: s.epoch, epochsHeld: s.epochsHeld,
     rekeyPending: s.rekeyPending, stateGeneration: s.stateGeneration,
   });
@@ -110,7 +114,7 @@ test('exportState / importState through a file restore the same session', async 
   // A KEK of the wrong length changes nothing: no blob, no generation raised.
   assert.equal(code(() => visitor.exportState(new Uint8Array(31))), 'invalid_input');
   const stored = await readFile(file);
-  assert.equal(code(() => cs.Session.importState(stored, key.subarray(0, 16))), 'invalid_input');
+  assert.equal(code(() => cs.Session.importState(stored, key.subarray(0, 16), visitor.handle)), 'invalid_input');
   assert.equal(visitor.stateGeneration, 1);
   for (const s of [visitor, service, restored]) s.free();
 });
@@ -122,13 +126,14 @@ test('rewrapState: the new KEK opens the blob, the old one is refused', () => {
   const rewrapped = cs.rewrapState(blob, oldKek, newKek);
   assert.equal(rewrapped.length, blob.length);
   assert.notDeepEqual(rewrapped, blob);
-  assert.equal(code(() => cs.Session.importState(rewrapped, oldKek)), 'decrypt_failed');
+  const h = visitor.handle;
+  assert.equal(code(() => cs.Session.importState(rewrapped, oldKek, h)), 'decrypt_failed');
   assert.equal(code(() => cs.rewrapState(rewrapped, oldKek, kek())), 'decrypt_failed');
   assert.equal(code(() => cs.rewrapState(blob, kek(), newKek)), 'decrypt_failed');
   assert.equal(code(() => cs.rewrapState(blob, oldKek, new Uint8Array(16))), 'invalid_input');
   // Same state, same generation: rotation neither refreshes nor ages the blob.
-  const restored = cs.Session.importState(rewrapped, newKek, { minGeneration: 1 });
-  assert.equal(restored.sessionId, visitor.sessionId);
+  const restored = cs.Session.importState(rewrapped, newKek, h, { minGeneration: 1 });
+  assert.equal(restored.handle, visitor.handle);
   assert.equal(restored.stateGeneration, 1);
   assert.equal(service.open(restored.sealText('after rotation')).chain, 'linked');
   for (const s of [visitor, service, restored]) s.free();
@@ -138,24 +143,29 @@ test('tampered, truncated or wrong-kind blobs are refused with typed errors', ()
   const { visitor, service } = pinned();
   const key = kek();
   const blob = visitor.exportState(key);
-  // Layout: magic (2), version, suite, kind, 24-byte nonce, ciphertext, 16-byte tag.
+  const h = visitor.handle;
+  // Layout: magic (2), version, suite, kind, handle (16), side, generation (8), export id (16),
+  // 24-byte nonce, ciphertext, 16-byte tag. A flipped handle byte names another session.
   const headerCodes = ['malformed', 'malformed', 'unsupported_version', 'unsupported_suite', 'malformed'];
   for (let i = 0; i < blob.length; i++) {
     const tampered = blob.slice();
     tampered[i] ^= 0x80;
-    assert.equal(code(() => cs.Session.importState(tampered, key)), headerCodes[i] ?? 'decrypt_failed', `byte ${i} flipped`);
+    const expected = headerCodes[i] ?? (i < 21 ? 'wrong_session' : i === 21 ? 'malformed' : 'decrypt_failed');
+    assert.equal(code(() => cs.Session.importState(tampered, key, h)), expected, `byte ${i} flipped`);
   }
+  const clear = 5 + 16 + 1 + 8 + 16 + 24;
   for (let n = 0; n < blob.length; n++) {
-    assert.equal(code(() => cs.Session.importState(blob.subarray(0, n), key)), n < 29 ? 'malformed' : 'decrypt_failed', `truncated to ${n}`);
+    const expected = n < 5 ? 'malformed' : n < 21 ? 'malformed' : n < clear ? 'malformed' : 'decrypt_failed';
+    assert.equal(code(() => cs.Session.importState(blob.subarray(0, n), key, h)), expected, `truncated to ${n}`);
   }
   const longer = new Uint8Array(blob.length + 1);
   longer.set(blob);
-  assert.equal(code(() => cs.Session.importState(longer, key)), 'decrypt_failed');
-  assert.equal(code(() => cs.Session.importState(blob, kek())), 'decrypt_failed');
-  assert.equal(code(() => cs.Session.importState(service.sealText('an envelope'), key)), 'malformed');
-  assert.equal(code(() => cs.Session.importState(new Uint8Array(4 * 1024 * 1024 + 1), key)), 'limit_exceeded');
+  assert.equal(code(() => cs.Session.importState(longer, key, h)), 'decrypt_failed');
+  assert.equal(code(() => cs.Session.importState(blob, kek(), h)), 'decrypt_failed');
+  assert.equal(code(() => cs.Session.importState(service.sealText('an envelope'), key, h)), 'malformed');
+  assert.equal(code(() => cs.Session.importState(new Uint8Array(4 * 1024 * 1024 + 1), key, h)), 'limit_exceeded');
   // The genuine blob is still fine.
-  cs.Session.importState(blob, key).free();
+  cs.Session.importState(blob, key, h).free();
   for (const s of [visitor, service]) s.free();
 });
 
@@ -163,15 +173,16 @@ test('minGeneration refuses a stale copy with stale_state', () => {
   const { visitor, service } = pinned();
   const key = kek();
   const blobs = [1, 2, 3].map(() => visitor.exportState(key));
+  const h = visitor.handle;
   assert.equal(visitor.stateGeneration, 3);
-  assert.equal(code(() => cs.Session.importState(blobs[0], key, { minGeneration: 2 })), 'stale_state');
-  assert.equal(code(() => cs.Session.importState(blobs[1], key, { minGeneration: 3 })), 'stale_state');
+  assert.equal(code(() => cs.Session.importState(blobs[0], key, h, { minGeneration: 2 })), 'stale_state');
+  assert.equal(code(() => cs.Session.importState(blobs[1], key, h, { minGeneration: 3 })), 'stale_state');
   // Rewrapping does not launder an old blob.
   const other = kek();
-  assert.equal(code(() => cs.Session.importState(cs.rewrapState(blobs[0], key, other), other, { minGeneration: 3 })), 'stale_state');
-  assert.equal(code(() => cs.Session.importState(blobs[2], key, { minGen: 3 })), 'invalid_input');
+  assert.equal(code(() => cs.Session.importState(cs.rewrapState(blobs[0], key, other), other, h, { minGeneration: 3 })), 'stale_state');
+  assert.equal(code(() => cs.Session.importState(blobs[2], key, h, { minGen: 3 })), 'invalid_input');
   for (const [blob, minGeneration, expected] of [[blobs[1], 2, 2], [blobs[2], 3, 3], [blobs[0], 0, 1], [blobs[0], undefined, 1]]) {
-    const s = cs.Session.importState(blob, key, { minGeneration });
+    const s = cs.Session.importState(blob, key, h, { minGeneration });
     assert.equal(s.stateGeneration, expected);
     s.free();
   }
@@ -183,12 +194,14 @@ test('sessions restored from files after every turn keep talking, with no false 
   const keys = { visitor: kek(), service: kek() };
   const files = { visitor: join(dir, 'talk-visitor.state'), service: join(dir, 'talk-service.state') };
   const generations = {};
+  const handles = { visitor: visitor.handle, service: service.handle };
   const save = async (name, session) => {
     await writeFile(files[name], session.exportState(keys[name]));
     generations[name] = session.stateGeneration;
     session.free();
   };
-  const load = async (name) => cs.Session.importState(await readFile(files[name]), keys[name], { minGeneration: generations[name] });
+  const load = async (name) =>
+    cs.Session.importState(await readFile(files[name]), keys[name], handles[name], { minGeneration: generations[name] });
   await save('visitor', visitor);
   await save('service', service);
 

@@ -222,14 +222,19 @@ pub(crate) fn optional_text(value: &JsValue, what: &str, max: usize) -> JsResult
     }
 }
 
-/// Whether `value` is a plain object (its prototype is `Object.prototype` or `null`); `Err` when
-/// asking runs into a Proxy trap that throws.
+/// Whether `value` is a plain object: its prototype is `null` or a root prototype (one whose own
+/// prototype is `null`: `Object.prototype` of this realm or of another one, such as an iframe's or
+/// a WebDriver sandbox's). Class instances, arrays, typed arrays, dates and functions are not.
+/// `Err` when asking runs into a Proxy trap that throws.
 fn is_plain_object(value: &JsValue) -> Result<bool, ()> {
     if !value.is_object() || is_array(value).map_err(|_| ())? {
         return Ok(false);
     }
     let prototype = reflect_prototype(value).map_err(|_| ())?;
-    Ok(prototype.is_null() || with_intrinsics(|i| Some(prototype == i.object_prototype)).unwrap_or(false))
+    if prototype.is_null() || with_intrinsics(|i| Some(prototype == i.object_prototype)).unwrap_or(false) {
+        return Ok(true);
+    }
+    Ok(prototype.is_object() && reflect_prototype(&prototype).map_err(|_| ())?.is_null())
 }
 
 /// The own enumerable string-keyed properties of a plain object, read once each.
