@@ -15,7 +15,7 @@
 # then wasm-opt (flags from [package.metadata.wasm-pack.profile.release]
 # wasm-opt in Cargo.toml, -Oz if none; plus --strip-debug --strip-producers
 # --strip-target-features) on each *_bg.wasm, then pkg-template/* but
-# runtime.js (package.json with its version set from Cargo.toml, README.md,
+# runtime.js (package.json with its version set from crates/chatseal-wasm/Cargo.toml, README.md,
 # node/*) into pkg/. Prints raw and gzip -9 sizes of each *_bg.wasm and its JS glue.
 #
 # Environment:
@@ -92,6 +92,19 @@ helpers=(sealStream openStream MemoryRecordStore)
   printf '\nchatsealGuard([%s]);\n' "$classes"
   for h in "${helpers[@]}"; do printf 'exports.%s = %s;\n' "$h" "$h"; done
 } >>"$STAGE/node/$CRATE.js"
+# The glue repeats every doc comment of the Rust exports as JSDoc; the typings carry them, so the
+# JS drops them (about 5 KB gzip). Only whole-line /** ... */ blocks go; each file must still parse.
+for js in "$STAGE"/*/"$CRATE.js"; do
+  python3 - "$js" <<'PY'
+import re, sys
+path = sys.argv[1]
+text = open(path, encoding="utf-8").read()
+open(path, "w", encoding="utf-8").write(re.sub(r"^[ \t]*/\*\*(?:(?!\*/).)*?\*/[ \t]*\n", "", text, flags=re.S | re.M))
+PY
+done
+node --check "$STAGE/node/$CRATE.js" || die "node glue does not parse after stripping comments"
+cp "$STAGE/web/$CRATE.js" "$STAGE/web/check.mjs" && node --check "$STAGE/web/check.mjs" && rm "$STAGE/web/check.mjs" ||
+  die "web glue does not parse after stripping comments"
 # wasm-bindgen declares `[Symbol.dispose](): void` on every class, which does not compile with
 # lib es2022 (no Symbol.dispose). Replace it by an interface that has the member exactly when
 # the program's lib declares Symbol.dispose, so `using` stays typed there.
@@ -150,7 +163,8 @@ if [[ ! -f "$STAGE/README.md" && -f README.md ]]; then
   log "pkg-template/README.md missing: using the repository README.md"
   cp README.md "$STAGE/README.md"
 fi
-CRATE_VERSION="$(chatseal_crate_version)"
+# The package's version is the binding crate's (what `version()` returns).
+CRATE_VERSION="$(awk '/^\[/ { p = ($0 == "[package]") } p && /^version *= */ { v = $0; sub(/^version *= *"/, "", v); sub(/".*$/, "", v); print v; exit }' crates/chatseal-wasm/Cargo.toml)"
 node - "$STAGE/package.json" "$CRATE_VERSION" <<'JS'
 const fs = require('node:fs');
 const [file, version] = process.argv.slice(2);

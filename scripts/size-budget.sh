@@ -7,11 +7,16 @@
 #   bash scripts/size-budget.sh                 # pkg/ (default features: with PII)
 #   bash scripts/size-budget.sh /tmp/pkg-crypto crypto   # a --no-default-features build
 #
-# The budgets are the size measured when they were set (2025-11-24: PII build wasm 108,991 +
-# glue 8,286 bytes; crypto-only 74,624 + 7,983) plus 5 %, since the goals
-# of issue 5 (75 KB with PII, 45 KB crypto-only, wasm + glue) are not met yet (see
-# BENCHMARKS.md, "Goals"). Lower them whenever the package shrinks; raise them only on purpose,
-# in the same commit as the change that needs it, saying why.
+# The budgets are the size measured when they were set plus 5 %. Set 2026-12-03 for the v2
+# bindings (PII build wasm 154,846 + glue 9,738 bytes; crypto-only 114,054 + 9,647), raised from
+# the v1 package's (108,968 + 8,286; 74,650 + 7,983) on purpose: the protocol v2 core (streams,
+# acks and closes, the Service and its record store, audit, pseudonyms), the checked JS boundary
+# (arguments as JsValue with intrinsic brand checks, data-only snapshots, serde-wasm-bindgen for
+# option objects and results), the zeroizing allocator and stack wiping, and the package runtime
+# (freed guard, stream helpers, MemoryRecordStore) appended to the glue. The goals of issue 5
+# (75 KB with PII, 45 KB crypto-only, wasm + glue) are further away; BENCHMARKS.md says where
+# the bytes are. Lower the budgets whenever the package shrinks; raise them only on purpose, in
+# the same commit as the change that needs it, saying why.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,8 +25,8 @@ FLAVOUR="${2:-pii}"
 
 case "$FLAVOUR" in
   # bytes of gzip -9:  wasm  wasm+glue
-  pii) WASM_BUDGET=114500 TOTAL_BUDGET=123200 GOAL=75000 ;;
-  crypto) WASM_BUDGET=78400 TOTAL_BUDGET=86800 GOAL=45000 ;;
+  pii) WASM_BUDGET=162600 TOTAL_BUDGET=172800 GOAL=75000 ;;
+  crypto) WASM_BUDGET=119800 TOTAL_BUDGET=129900 GOAL=45000 ;;
   *) echo "[size-budget] unknown flavour '$FLAVOUR' (pii or crypto)" >&2; exit 2 ;;
 esac
 

@@ -15,7 +15,10 @@
 #   test            cargo test --workspace --all-targets; cargo test --workspace --doc
 #   pii-accuracy    cargo test --release -p chatseal-pii --test pii_accuracy -- --nocapture
 #   wasm-browsers   wasm-pack test --headless --chrome --firefox   (must show both browsers ran)
+#   wasm-bindings   the same in crates/chatseal-wasm (the JS binding layer's browser tests)
 #   build           scripts/build.sh -> pkg/
+#   build-test-hooks  scripts/build.sh with --features test-hooks -> $CHATSEAL_TEST_PKG (the
+#                   memory-scan test's package flavour; never published)
 #   size-budget     scripts/size-budget.sh: gzip -9 of pkg/web's wasm (+ glue) within budget
 #   pack            npm pack pkg/ + npm install of the tarball into /tmp/chatseal-pack,
 #                   smoke import()/require() of 'chatseal'; links node_modules/ (see below)
@@ -29,7 +32,7 @@
 #   playwright-core -> tools/node_modules/playwright-core
 #   @types/node     -> tools/node_modules/@types/node
 # and these are exported: CHATSEAL_ROOT, CHATSEAL_PACK_DIR (scratch dir with
-# node_modules/chatseal), CHATSEAL_TARBALL, CHROMIUM_BIN.
+# node_modules/chatseal), CHATSEAL_TARBALL, CHATSEAL_TEST_PKG, CHROMIUM_BIN.
 #
 # Options (environment):
 #   SKIP_STEPS="fmt clippy-host"   skip named steps, for local iteration (reported as
@@ -57,6 +60,7 @@ CURRENT=""
 
 PACK_DIR="${CHATSEAL_PACK_DIR:-${TMPDIR:-/tmp}/chatseal-pack}"
 export CHATSEAL_PACK_DIR="$PACK_DIR"
+export CHATSEAL_TEST_PKG="${CHATSEAL_TEST_PKG:-${TMPDIR:-/tmp}/chatseal-pkg-test-hooks}"
 export CHATSEAL_SKIP_SETUP=1 # for build.sh: setup runs once, below
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-300}"
@@ -184,13 +188,13 @@ do_pii_accuracy() { cargo test --release -p chatseal-pii --test pii_accuracy -- 
 # load them faster); browser stack traces keep function names (name section).
 # A test that times out makes the runner exit without closing its browser
 # (which keeps spinning); run_step ends such leftovers with the step's process group.
-do_wasm_browsers() {
+do_wasm_browsers() { # [CRATE_DIR]: the crate to test (default: the root crate)
   local log rc=0
   log="$(mktemp "${TMPDIR:-/tmp}/chatseal-wasm-pack-test.XXXXXX")"
-  env -u CHROMEDRIVER -u GECKODRIVER WASM_BINDGEN_USE_BROWSER=1 \
+  (cd "${1:-.}" && env -u CHROMEDRIVER -u GECKODRIVER WASM_BINDGEN_USE_BROWSER=1 \
     CARGO_PROFILE_DEV_DEBUG="${CARGO_PROFILE_DEV_DEBUG:-0}" \
     wasm-pack --log-level warn test --headless --chrome --firefox \
-    --chromedriver "$CHROMEDRIVER" --geckodriver "$GECKODRIVER" 2>&1 | tee "$log" || rc=$?
+    --chromedriver "$CHROMEDRIVER" --geckodriver "$GECKODRIVER") 2>&1 | tee "$log" || rc=$?
   local chrome firefox
   chrome=$(grep -c 'Running headless tests in Chrome' "$log" || true)
   firefox=$(grep -c 'Running headless tests in Firefox' "$log" || true)
@@ -213,6 +217,7 @@ do_wasm_browsers() {
 }
 
 do_build() { bash scripts/build.sh; }
+do_build_test_hooks() { FEATURES="--features test-hooks" PKG_DIR="$CHATSEAL_TEST_PKG" bash scripts/build.sh; }
 
 do_pack() {
   rm -rf "$PACK_DIR"
@@ -314,7 +319,9 @@ run_step layers do_layers
 run_step test do_test
 run_step pii-accuracy do_pii_accuracy
 run_step wasm-browsers do_wasm_browsers
+run_step wasm-bindings do_wasm_browsers crates/chatseal-wasm
 run_step build do_build
+run_step build-test-hooks do_build_test_hooks
 run_step size-budget bash scripts/size-budget.sh
 run_step pack do_pack
 CHATSEAL_TARBALL="$(cat "$PACK_DIR/.tarball" 2>/dev/null || true)"

@@ -38,33 +38,33 @@ test('envelopes sealed in wasm open natively, and native replies open in wasm', 
     assert.equal(text, `native reply to: ${texts[i]}`);
     const info = cs.inspect(envelope);
     assert.equal(info.header.direction, 'r2i');
-    assert.equal(info.metadata.labels.side, 'native');
+    assert.deepEqual(info.metadata.labels, [['side', 'native']]);
     const turn = visitor.open(envelope);
     assert.equal(turn.text, text);
     assert.equal(turn.metadata.role, 'assistant');
     assert.equal(turn.chain, 'linked');
   }
-  assert.equal(visitor.safetyCode(), readText(dir, 'native_safety.txt'));
+  assert.equal(visitor.safetyCode, readText(dir, 'native_safety.txt'));
 
   assert.throws(() => visitor.open(replies[0].envelope), { name: 'ChatsealError', code: 'duplicate' });
   visitor.free();
 });
 
-test('a native widget is served by the wasm keyring, and the native end restores its state blob', async () => {
+test('a native widget is served by a wasm Service, and the native end restores its state blob', async () => {
   const dir = scratch('interop-visit');
   const keyring = new cs.ServiceKeyring();
   writeText(dir, 'service_public.hex', hex(keyring.generateKey()));
   writeText(dir, 'kek.hex', hex(webcrypto.getRandomValues(new Uint8Array(32))));
+  const service = new cs.Service(keyring, webcrypto.getRandomValues(new Uint8Array(32)), new cs.MemoryRecordStore());
 
   assert.match(await native('visit-start', dir), /sealed 3 turns/);
   const [first, ...rest] = readTurns(dir, 'from_native.json', cs.fromText);
-  const { session, turn } = keyring.accept(first.envelope);
+  const { handle, turn } = service.accept(first.envelope);
   assert.equal(turn.text, first.text);
   assert.equal(turn.metadata.role, 'visitor');
-  for (const { envelope, text } of rest) assert.equal(session.open(envelope).text, text);
-  assert.equal(session.safetyCode(), readText(dir, 'native_safety.txt'));
+  for (const { envelope, text } of rest) assert.equal(service.open(envelope).turn.text, text);
 
-  const replies = ['wasm reply one', 'wasm reply two ✓'].map((text) => ({ envelope: session.sealText(text), text }));
+  const replies = ['wasm reply one', 'wasm reply two ✓'].map((text) => ({ envelope: service.sealText(handle, text), text }));
   writeTurns(dir, 'from_js.json', replies, cs.toText);
   assert.match(await native('visit-finish', dir), /opened 2 replies/);
 
@@ -73,6 +73,6 @@ test('a native widget is served by the wasm keyring, and the native end restores
   forged[forged.length - 1] ^= 1;
   writeTurns(dir, 'from_js.json', [replies[0], { envelope: forged, text: replies[1].text }], cs.toText);
   await assert.rejects(native('visit-finish', dir), /decrypt_failed/);
-  session.free();
+  service.free();
   keyring.free();
 });

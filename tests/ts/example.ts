@@ -1,154 +1,153 @@
-// A widget and a service written against the chatseal typings, the way an integrator would.
-// `tsc -p tests/ts` must accept it; each `@ts-expect-error` line proves a misuse is rejected
-// (tsc fails if the line were accepted).
+// A widget, a service and a backend written against the chatseal typings, the way an integrator
+// would. `tsc -p tests/ts` (strict, lib es2022 + dom: no Symbol.dispose) must accept it; each
+// `@ts-expect-error` line proves a misuse is rejected (tsc fails if the line were accepted).
 import init, {
-  ServiceKeyring,
-  Session,
+  MemoryRecordStore,
   MutualInitiator,
   MutualResponder,
-  inspect,
-  toText,
-  fromText,
-  hashedId,
-  keyIdOf,
+  PseudonymKey,
+  Service,
+  ServiceKeyring,
+  Session,
+  audit,
   errorCodes,
+  fromText,
+  inspect,
   isChatsealError,
+  keyIdOf,
+  limits,
+  openStream,
+  randomPseudonym,
   rewrapState,
   scanPii,
+  sealStream,
+  stateInfo,
+  toText,
   version,
   type AcceptedSession,
+  type Audit,
   type ChatsealError,
   type DeletionRecord,
   type ErrorCode,
   type Inspection,
+  type Labels,
+  type MaskPolicy,
   type Metadata,
   type OpenedTurn,
+  type PeerAck,
   type PiiCategory,
   type PiiFinding,
+  type RecordStore,
+  type Restored,
   type Role,
   type SealOptions,
+  type ServiceTurn,
   type SessionOptions,
+  type Status,
 } from "chatseal";
 
 export async function demo(): Promise<string[]> {
   await init();
-  const log: string[] = [`chatseal ${version()}`];
+  const log: string[] = [`chatseal ${version()}, envelopes up to ${limits().maxEnvelope} bytes`];
 
   // Service end: the secret never leaves the keyring; only the public key is returned.
   const keyring = new ServiceKeyring();
   const servicePublicKey: Uint8Array = keyring.generateKey();
   const keyId: string = keyIdOf(servicePublicKey);
-  const held: boolean = keyring.hasKey(keyId);
+  const hasKey: boolean = keyring.hasKey(keyId);
+  const store: RecordStore = new MemoryRecordStore();
+  const service = new Service(keyring, crypto.getRandomValues(new Uint8Array(32)), store, { rekeyEveryTurns: 50 });
 
-  // Widget: pinned session, text turns with labels.
-  const options: SessionOptions = { timeGranularity: 300, rekeyEveryTurns: 50, keepOldEpochs: false };
-  const visitor = Session.initiatePinned(servicePublicKey, options);
-  const userLabel = hashedId(new TextEncoder().encode("tenant salt"), "user-42");
-  const seal: SealOptions = { labels: { user: userLabel, queue: "billing" } };
-  const first: Uint8Array = visitor.sealText("Hello, I need help with my invoice", seal);
+  // Widget: options are typed; labels are a record or pairs.
+  const options: SessionOptions = { timeGranularity: 60, maskPolicy: { card: "partial" } };
+  const widget: Session = Session.initiatePinned(servicePublicKey, options);
+  const labels: Labels = [["page", "checkout"]];
+  const seal: SealOptions = { labels, subject: randomPseudonym(), mask: true };
+  const first: Uint8Array = widget.sealText("card 4111 1111 1111 1111 please", seal);
 
-  // Backend: stores the text form and reads only the metadata.
-  const stored: string = toText(first);
-  const info: Inspection = inspect(fromText(stored));
-  const meta: Metadata = info.metadata;
-  const emails: number = meta.pii.email;
-  const role: Role = meta.role;
-  log.push(`${info.header.sessionId} ${info.header.direction} #${info.header.seq} ${role} ${emails} ${info.paddedLen}`);
-  if (info.hello !== null && info.hello.keyId !== null) log.push(info.hello.keyId);
-  if (info.rekey) log.push(info.rekey.step);
+  // The backend sees the metadata without keys.
+  const info: Inspection = inspect(fromText(toText(first)));
+  const metadata: Metadata = info.metadata;
+  const role: Role = metadata.role;
+  const pairs: Array<[string, string]> = metadata.labels;
+  const cards: number = metadata.pii.card;
+  log.push(`${role} ${pairs.length} label(s), ${cards} card, hello key ${info.hello?.keyId ?? "none"}, ${hasKey}`);
 
-  // Service accepts and answers.
-  const accepted: AcceptedSession = keyring.accept(first);
-  const service: Session = accepted.session;
+  const accepted: ServiceTurn = service.accept(first);
   const turn: OpenedTurn = accepted.turn;
-  log.push(turn.text, String(turn.bytes.length), turn.order, turn.chain, String(turn.missing));
-  const reply = service.sealText("Sure, which invoice?", { role: "agent" });
-  const opened = visitor.open(reply);
-  log.push(opened.text, opened.metadata.role, String(opened.header.epoch));
+  const ack: PeerAck = turn.peerAck;
+  log.push(`${turn.text} (${turn.order}, ${turn.chain}, acked ${ack.highest ?? "nothing"})`);
 
-  // Errors carry stable codes.
-  try {
-    visitor.open(reply);
-  } catch (e: unknown) {
-    if (isChatsealError(e)) {
-      const code: ErrorCode = e.code;
-      log.push(code, e.message, e.name);
-      if (e.code === "duplicate") log.push("replay refused");
-      // @ts-expect-error: not one of the error codes
-      if (e.code === "decrypt_fail") log.push("never");
-    }
-  }
-  const codes: ErrorCode[] = errorCodes();
-  log.push(String(codes.length));
+  const reply = widget.open(service.sealText(accepted.handle, "noted [CARD ****1111]", { role: "agent" }));
+  const restored: Restored = widget.restore(reply.text);
+  log.push(`${restored.text}, ${restored.withheld.length} withheld`);
 
-  // Session properties.
-  const side: "initiator" | "responder" = visitor.side;
-  const mode: "pinned" | "mutual" = visitor.mode;
-  const next: number = visitor.nextSendSeq;
-  const epochs: number[] = visitor.epochsHeld;
-  log.push(side, mode, String(next), String(epochs), visitor.safetyCode(), visitor.sessionId, String(visitor.keyId));
-  log.push(String(visitor.epoch), String(visitor.rekeyPending), String(visitor.timeGranularity));
+  // Streams.
+  const chunks = ["a", "b"].map((t) => service.sealChunk(accepted.handle, t, { end: false }));
+  chunks.push(service.sealChunk(accepted.handle, "", { end: true }));
+  let streamed = "";
+  for await (const text of openStream(widget, chunks)) streamed += text;
+  for await (const envelope of sealStream(widget, ["c", "d"], { labels: { page: "chat" } })) service.open(envelope);
+  log.push(streamed);
 
-  // Persistence across page loads: a sealed state blob under a 32-byte key the page keeps.
+  // Closing, status, audit.
+  service.open(widget.close());
+  widget.open(service.close(accepted.handle));
+  const status: Status = widget.status();
+  const report: Audit = audit([first]);
+  log.push(`finished ${status.finished}, audit ${report.verdict}, ${report.i2r.turns} stored`);
+
+  // Persistence: the handle is part of the import.
   const kek = crypto.getRandomValues(new Uint8Array(32));
-  const blob: Uint8Array = visitor.exportState(kek);
-  const generation: number = visitor.stateGeneration;
-  const restored = Session.importState(blob, kek, { minGeneration: generation });
-  const rotated: Uint8Array = rewrapState(blob, kek, crypto.getRandomValues(new Uint8Array(32)));
-  log.push(String(rotated.length), restored.reopen(first).text);
-  restored.rekeyNow();
-  service.resumeAfter(reply);
+  const blob = widget.exportState(kek);
+  const restoredSession = Session.importState(rewrapState(blob, kek, kek), kek, stateInfo(blob).handle, {
+    minGeneration: widget.stateGeneration,
+  });
+  const deletion: DeletionRecord = restoredSession.forget();
+  log.push(`${deletion.keysDeleted} keys deleted, ${deletion.piiValuesDeleted} PII values`);
 
-  // Mutual mode: no pinned key; both ends compare the safety code.
+  // Mutual mode.
   const initiator = MutualInitiator.offer();
   const responder = MutualResponder.answer(initiator.offerBytes);
-  const widget: Session = initiator.complete(responder.answerBytes);
-  const agent = responder.accept(widget.sealText("hi")).session;
-  log.push(String(widget.safetyCode() === agent.safetyCode()));
+  const visitor = initiator.complete(responder.answerBytes);
+  const agent: AcceptedSession = responder.accept(visitor.sealText("hi"));
+  log.push(visitor.safetyCode === agent.session.safetyCode ? "codes match" : "codes differ");
 
-  // Local PII detection with offsets that index JS strings.
-  const text = "write to ann@example.org";
-  const findings: PiiFinding[] = scanPii(text);
-  for (const f of findings) {
-    const category: PiiCategory = f.category;
-    log.push(category, text.slice(f.start, f.end));
+  // Pseudonyms (service side) and PII scanning.
+  const pseudonyms = new PseudonymKey(crypto.getRandomValues(new Uint8Array(32)));
+  const subject: string = pseudonyms.pseudonym("user-42");
+  const findings: PiiFinding[] = scanPii("mail ann@example.org");
+  const category: PiiCategory | undefined = findings[0]?.category;
+  const policy: MaskPolicy = { email: "type", ip: "keep" };
+  widget.setMaskPolicy(policy);
+  log.push(`${subject.length} ${category ?? "none"}`);
+
+  // Errors narrow to ChatsealError with a typed code.
+  try {
+    widget.open(first);
+  } catch (e: unknown) {
+    if (isChatsealError(e)) {
+      const error: ChatsealError = e;
+      const code: ErrorCode = error.code;
+      log.push(`refused: ${code} of ${errorCodes().length}`);
+    }
   }
 
-  // Explicit release of wasm memory (the garbage collector is the backstop).
-  const record: DeletionRecord = restored.forget();
-  log.push(record.sessionId, String(record.keysDeleted), record.digest, String(restored.forgotten));
-  for (const s of [visitor, service, widget, agent, restored]) s.free();
-  keyring.free();
-  {
-    using scoped = Session.initiatePinned(servicePublicKey);
-    log.push(scoped.sessionId);
-  }
-  log.push(String(held));
-  return log;
-}
+  // @ts-expect-error a service key is bytes, not text
+  Session.initiatePinned("service key");
+  // @ts-expect-error importState needs the expected session handle
+  Session.importState(blob, kek);
+  // @ts-expect-error label values are strings
+  widget.sealText("x", { labels: { page: 1 } });
+  // @ts-expect-error roles are a closed set
+  widget.sealText("x", { role: "admin" });
+  // @ts-expect-error a stream chunk must say whether it ends the stream
+  widget.sealChunk("x", {});
+  // @ts-expect-error restore returns the text and what was withheld, not a string
+  const plain: string = widget.restore("x");
+  // @ts-expect-error hashedId is gone: use a PseudonymKey
+  import("chatseal").then((m) => m.hashedId);
 
-export function misuse(session: Session, envelope: Uint8Array, error: ChatsealError): void {
-  // @ts-expect-error: roles are a closed set
-  session.sealText("x", { role: "admin" });
-  // @ts-expect-error: labels are strings
-  session.sealText("x", { labels: { n: 1 } });
-  // @ts-expect-error: options are checked for misspelt fields
-  Session.initiatePinned(envelope, { granularity: 60 });
-  // @ts-expect-error: the public key is bytes, not its text form
-  Session.initiatePinned(toText(envelope));
-  // @ts-expect-error: sessions come from handshakes, not a constructor
-  new Session();
-  // @ts-expect-error: read-only
-  session.nextSendSeq = 0;
-  // @ts-expect-error: there is no such PII category
-  inspect(envelope).metadata.pii.creditCard;
-  // @ts-expect-error: order is a closed set
-  if (session.open(envelope).order === "sideways") return;
-  // @ts-expect-error: the code is typed, not any string
-  const code: "oops" = error.code;
-  // @ts-expect-error: the offer is a read-only property, not a method
-  MutualInitiator.offer().offerBytes();
-  // @ts-expect-error: the secret key can only go in: there is no getter for it
-  new ServiceKeyring().secretKey;
-  void code;
+  for (const o of [widget, service, keyring, initiator, responder, visitor, agent.session, pseudonyms]) o.free();
+  return [...log, plain];
 }
