@@ -175,14 +175,18 @@ fn numbered(b: &[u8]) -> Option<(PiiCategory, usize, usize)> {
 }
 
 /// Whether position `p` lies in a whitespace/quote/angle-delimited token that a renderer may
-/// linkify: one holding `://` or a link scheme, or starting with `www.` or `//`, or a dotted
-/// host name followed by `/`, `?` or `#`. Judged on the token alone, whatever precedes it.
+/// linkify: one starting with `www.` or `//` or a dotted host name followed by `/`, `?` or `#`,
+/// or whose part after the last `)` before `p` (so after any Markdown link target) holds `://`
+/// or a link scheme. Judged on the token alone, whatever precedes it.
 fn in_link_token(b: &[u8], p: usize) -> bool {
     let ends = |c: &u8| c.is_ascii_whitespace() || b"<>\"'`".contains(c);
     let start = b.get(..p).and_then(|s| s.iter().rposition(ends)).map_or(0, |k| k + 1);
     let end = b.get(p..).and_then(|s| s.iter().position(ends)).map_or(b.len(), |k| p + k);
     let token = b.get(start..end).unwrap_or_default();
-    let has = |part: &[u8]| token.windows(part.len()).any(|w| w.eq_ignore_ascii_case(part));
+    // `](mailto:x)[EMAIL_1]` puts the value after a link, not in it.
+    let tail_start = b.get(start..p).and_then(|s| s.iter().rposition(|&c| c == b')')).map_or(start, |k| start + k + 1);
+    let tail = b.get(tail_start..end).unwrap_or_default();
+    let has = |part: &[u8]| tail.windows(part.len()).any(|w| w.eq_ignore_ascii_case(part));
     let body = token.iter().position(|c| c.is_ascii_alphanumeric() || *c == b'/').unwrap_or(token.len());
     let rest = token.get(body..).unwrap_or_default();
     let starts = |p: &[u8]| rest.get(..p.len()).is_some_and(|t| t.eq_ignore_ascii_case(p));
