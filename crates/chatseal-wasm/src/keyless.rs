@@ -6,7 +6,8 @@ use crate::args;
 use crate::error::{JsError, JsResult};
 use crate::{scrub, view};
 use chatseal::{
-    base64url_decode, base64url_encode, hex_encode, Pseudonym, ServicePublicKey, MAX_ENVELOPE, MAX_STATE_BLOB,
+    base64url_decode, base64url_encode, hex_encode, Pseudonym, ServicePublicKey, MAX_ENVELOPE, MAX_PLAINTEXT,
+    MAX_STATE_BLOB,
 };
 use wasm_bindgen::prelude::*;
 
@@ -86,6 +87,14 @@ pub fn rewrap_state(
         let new_kek = args::array::<32>(new_kek, "newKek")?;
         Ok(chatseal::rewrap_state(&blob, &old_kek, &new_kek)?)
     })
+}
+
+/// The padded length (the length bucket a backend sees) of a turn of `length` plaintext bytes.
+#[wasm_bindgen(js_name = paddedLength)]
+pub fn padded_length(length: &JsValue) -> JsResult<f64> {
+    let n = length.as_f64().filter(|n| n.fract() == 0.0 && (0.0..=MAX_PLAINTEXT as f64).contains(n));
+    let n = n.ok_or_else(|| JsError::invalid("length", "an integer from 0 to 16777216"))?;
+    Ok(chatseal::padded_len(n as usize + 1) as f64)
 }
 
 /// A fresh random pseudonym for an anonymous visitor (22 base64url characters): keep it (with

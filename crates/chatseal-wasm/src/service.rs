@@ -128,6 +128,12 @@ impl ServiceKeyring {
         self.read(|k| k.public_keys().map(|p| hex_encode(p.key_id())).collect())
     }
 
+    /// The public keys (32 bytes each) of the keys held, in insertion order.
+    #[wasm_bindgen(getter, js_name = publicKeys, unchecked_return_type = "Uint8Array[]")]
+    pub fn public_keys(&self) -> JsResult<js_sys::Array> {
+        self.read(|k| k.public_keys().map(|p| JsValue::from(args::to_uint8_array(p.as_bytes()))).collect())
+    }
+
     /// Re-derives epoch 0 of a pinned session from its stored first envelope, for reading
     /// history only: the visitor's turns sealed before the service's first reply.
     pub fn history(

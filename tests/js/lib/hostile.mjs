@@ -49,13 +49,13 @@ function bank(cs, world) {
   const values = [
     ['undefined', () => undefined, ['options', 'opttext']],
     ['null', () => null, []],
-    ['0', () => 0, []],
-    ['42', () => 42, []],
+    ['0', () => 0, ['count']],
+    ['42', () => 42, ['count']],
     ['-1', () => -1, []],
     ['1.5', () => 1.5, []],
     ['NaN', () => NaN, []],
     ['Infinity', () => Infinity, []],
-    ['-0', () => -0, []],
+    ['-0', () => -0, ['count']],
     ['2^53', () => 2 ** 53, []],
     ['bigint', () => 10n, []],
     ['symbol', () => Symbol('s'), []],
@@ -211,6 +211,7 @@ function exportsTable(cs, w) {
     S('inspect', ['bytes'], (a) => cs.inspect(...a)),
     S('audit', ['envelopes'], (a) => cs.audit(...a)),
     S('toText', ['bytes'], (a) => cs.toText(...a)),
+    S('paddedLength', ['count'], (a) => cs.paddedLength(...a)),
     S('fromText', ['text'], (a) => cs.fromText(...a)),
     S('keyIdOf', ['key32'], (a) => cs.keyIdOf(...a)),
     S('stateInfo', ['bytes'], (a) => cs.stateInfo(...a)),
@@ -242,6 +243,7 @@ function validFor(type, w) {
     case 'idOrBytes': return 'user-1';
     case 'session': return w.visitor;
     case 'source': return [];
+    case 'count': return 10;
     default: return undefined;
   }
 }
@@ -468,6 +470,7 @@ function rightByShape(type, v) {
     case 'hex16': return typeof v === 'string';
     case 'envelopes': return Array.isArray(v);
     case 'source': return isSource(v);
+    case 'count': return Number.isInteger(v) && v >= 0 && v <= 16 * 1024 * 1024;
     case 'any': return true;
     default: return false;
   }
