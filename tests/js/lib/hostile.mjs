@@ -278,7 +278,7 @@ function allowedCodes(type) {
   return type === 'session' ? ['invalid_input', 'freed'] : ['invalid_input', 'limit_exceeded'];
 }
 
-export async function runHostile(cs, { fc = null, log = () => {}, randomRuns = 40 } = {}) {
+export async function runHostile(cs, { fc = null, log = () => {}, randomRuns = 80 } = {}) {
   const stats = { calls: 0, typed: 0, succeeded: 0, traps: 0, coercions: 0, untyped: 0, locked: 0, problems: [] };
   const problem = (kind, what) => {
     stats[kind] += 1;
