@@ -14,6 +14,7 @@
 #   layers          cargo tree: the core depends on no wasm, js or PII crate
 #   test            cargo test --workspace --all-targets; cargo test --workspace --doc
 #   pii-accuracy    cargo test --release -p chatseal-pii --test pii_accuracy -- --nocapture
+#   postgres        the relay's suite again against a throwaway PostgreSQL cluster
 #   wasm-browsers   wasm-pack test --headless --chrome --firefox   (must show both browsers ran)
 #   wasm-bindings   the same in crates/chatseal-wasm (the JS binding layer's browser tests)
 #   build           scripts/build.sh -> pkg/
@@ -176,6 +177,7 @@ do_test() {
     { echo "!! no vector counts printed" >&2; return 1; }
 }
 do_pii_accuracy() { cargo test --release -p chatseal-pii --test pii_accuracy -- --nocapture; }
+do_postgres() { bash crates/chatseal-relay/scripts/test-postgres.sh --tests; }
 
 # wasm-bindgen-test-runner looks for GECKODRIVER before CHROMEDRIVER in the
 # environment, so with both exported the "Chrome" pass would run Firefox again.
@@ -318,6 +320,7 @@ run_step clippy-wasm do_clippy_wasm
 run_step layers do_layers
 run_step test do_test
 run_step pii-accuracy do_pii_accuracy
+run_step postgres do_postgres
 run_step wasm-browsers do_wasm_browsers
 run_step wasm-bindings do_wasm_browsers crates/chatseal-wasm
 run_step build do_build
