@@ -6,6 +6,7 @@ mod common;
 
 use chatseal::{ImportOptions, PiiCategory, Role, Session, SessionOptions, FIXED_HEADER_LEN};
 use chatseal_relay::client::LiveEvent;
+use chatseal_relay::db::{Insert, PostOutcome};
 use common::{code, now, Harness};
 use serde_json::Value;
 use std::time::Duration;
@@ -568,6 +569,61 @@ async fn service_refuses_forged_turns_the_relay_cannot_detect() {
     }
     assert_eq!(end.stats().refused.load(std::sync::atomic::Ordering::Relaxed), 1);
     assert_eq!(end.stats().answered.load(std::sync::atomic::Ordering::Relaxed), 1);
+    h.stop().await;
+}
+
+/// The next live event within `ms`, if any.
+async fn next_within(live: &mut chatseal_relay::client::LiveStream, ms: u64) -> Option<LiveEvent> {
+    match tokio::time::timeout(Duration::from_millis(ms), live.next()).await {
+        Ok(Some(Ok(e))) => Some(e),
+        Ok(other) => panic!("live socket ended: {other:?}"),
+        Err(_) => None,
+    }
+}
+
+fn seq_of(event: Option<LiveEvent>) -> (chatseal::Direction, u64) {
+    match event {
+        Some(LiveEvent::Envelope(r)) => (r.direction, r.seq),
+        other => panic!("expected an envelope, got {other:?}"),
+    }
+}
+
+/// The soak's lost turn: a reply stored while its poster went away (a killed service end drops
+/// the request's handler between the commit and the announcement) never reached the widget's
+/// open socket, and the re-posted reply, answered as a resend, was not announced either. Here
+/// the first post is stored without announcement (straight into the database, as a cancelled
+/// handler left it); the resend must reach both the conversation's socket and the service
+/// stream, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resend_reaches_subscribers_that_missed_the_first_announcement() {
+    let h = Harness::start().await;
+    let t = h.tenant().await;
+    let mut w = h.widget(&t);
+    w.send("first").await.unwrap();
+    let mut live = w.live().await;
+    assert_eq!(seq_of(next_within(&mut live, 5000).await), (chatseal::Direction::InitiatorToResponder, 0));
+    let mut service = h.client(&t.service_key).service_stream().await.unwrap();
+    assert_eq!(seq_of(next_within(&mut service, 5000).await).1, 0);
+    assert!(matches!(next_within(&mut service, 5000).await, Some(LiveEvent::Synced)));
+
+    let env = w.seal("second");
+    let inspection = chatseal::inspect(&env).unwrap();
+    let insert = Insert { tenant_id: t.tenant_id, bytes: &env, inspection: &inspection, origin: "elsewhere" };
+    assert!(matches!(h.db.post_envelope(&insert).await.unwrap(), PostOutcome::Stored(_)));
+    if common::postgres_url().is_none() {
+        // SQLite: nothing announced it (on Postgres, the NOTIFY of that insert does).
+        assert!(next_within(&mut live, 300).await.is_none());
+        assert!(next_within(&mut service, 300).await.is_none());
+    }
+    let resent = w.client.post(&env).await.unwrap();
+    assert!(!resent.stored);
+    let i2r_1 = (chatseal::Direction::InitiatorToResponder, 1);
+    assert_eq!(seq_of(next_within(&mut live, 5000).await), i2r_1);
+    assert_eq!(seq_of(next_within(&mut service, 5000).await), i2r_1);
+    // Once per socket, however often it is announced.
+    w.client.post(&env).await.unwrap();
+    assert!(next_within(&mut live, 300).await.is_none());
+    assert!(next_within(&mut service, 300).await.is_none());
     h.stop().await;
 }
 

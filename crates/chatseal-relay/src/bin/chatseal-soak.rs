@@ -53,6 +53,7 @@ struct Totals {
     resent: AtomicU64,
     latencies_us: Mutex<Vec<u64>>,
     conversations: Mutex<Vec<chatseal::SessionHandle>>,
+    lost_handles: Mutex<Vec<(chatseal::SessionHandle, Cursor)>>,
     canaries: Mutex<Vec<String>>,
 }
 
@@ -71,6 +72,10 @@ struct Receiver {
     live: Option<LiveStream>,
     cursor: Cursor,
     seen_r2i: HashSet<u64>,
+    /// Diagnostics for a lost answer: socket (re)connections, events, when the last came.
+    connects: u32,
+    events: u64,
+    last_event: Option<Instant>,
 }
 
 impl Receiver {
@@ -90,7 +95,10 @@ impl Receiver {
             }
             if self.live.is_none() {
                 match client.live(session.handle(), self.cursor).await {
-                    Ok(l) => self.live = Some(l),
+                    Ok(l) => {
+                        self.live = Some(l);
+                        self.connects += 1;
+                    }
                     Err(_) => {
                         tokio::time::sleep(Duration::from_millis(200)).await;
                         continue;
@@ -109,6 +117,8 @@ impl Receiver {
                     continue;
                 }
             };
+            self.events += 1;
+            self.last_event = Some(Instant::now());
             self.cursor.advance(r.direction, r.seq);
             if r.direction != Direction::ResponderToInitiator {
                 continue;
@@ -148,7 +158,14 @@ async fn widget(args: Args, public: ServicePublicKey, totals: Arc<Totals>, stop_
     while Instant::now() < stop_at {
         let Ok(mut session) = Session::initiate_pinned(&public, SessionOptions::default()) else { return };
         totals.conversations.lock().map(|mut c| c.push(*session.handle())).ok();
-        let mut rx = Receiver { live: None, cursor: Cursor::default(), seen_r2i: HashSet::new() };
+        let mut rx = Receiver {
+            live: None,
+            cursor: Cursor::default(),
+            seen_r2i: HashSet::new(),
+            connects: 0,
+            events: 0,
+            last_event: None,
+        };
         for turn in 0..args.turns {
             if Instant::now() >= stop_at {
                 break;
@@ -184,6 +201,18 @@ async fn widget(args: Args, public: ServicePublicKey, totals: Arc<Totals>, stop_
                 }
                 None => {
                     totals.lost.fetch_add(1, Ordering::Relaxed);
+                    let report = serde_json::json!({
+                        "lost": session.handle().to_hex(),
+                        "turn": turn,
+                        "cursor": rx.cursor.to_string(),
+                        "connected": rx.live.is_some(),
+                        "connects": rx.connects,
+                        "events": rx.events,
+                        "posted_secs_ago": started.elapsed().as_secs_f64(),
+                        "last_event_secs_ago": rx.last_event.map(|t| t.elapsed().as_secs_f64()),
+                    });
+                    eprintln!("{report}");
+                    totals.lost_handles.lock().map(|mut l| l.push((*session.handle(), rx.cursor))).ok();
                     return;
                 }
             }
@@ -250,7 +279,19 @@ async fn main() -> Result<(), BoxError> {
     let mut lat = totals.latencies_us.lock().map(|l| l.clone()).unwrap_or_default();
     lat.sort_unstable();
     let handles = totals.conversations.lock().map(|c| c.clone()).unwrap_or_default();
-    let (audited, audit_bad) = audit_all(&RelayClient::new(&args.relay, &args.widget_key), handles).await;
+    let client = RelayClient::new(&args.relay, &args.widget_key);
+    let (audited, audit_bad) = audit_all(&client, handles).await;
+    // What the relay holds after the cursor of each lost answer: tells a reply never stored
+    // (service side) from a reply stored and not delivered (delivery side).
+    let mut lost_stored = 0u64;
+    for (handle, cursor) in totals.lost_handles.lock().map(|l| l.clone()).unwrap_or_default() {
+        let rows = client.fetch(&handle, cursor).await.map(|p| p.envelopes).unwrap_or_default();
+        let after: Vec<String> = rows.iter().map(|r| format!("{}:{}", r.direction.name(), r.seq)).collect();
+        if rows.iter().any(|r| r.direction == Direction::ResponderToInitiator) {
+            lost_stored += 1;
+        }
+        eprintln!("{}", serde_json::json!({ "lost": handle.to_hex(), "stored_after_cursor": after }));
+    }
     {
         use std::io::Write;
         let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&args.canaries)?;
@@ -265,6 +306,7 @@ async fn main() -> Result<(), BoxError> {
         "answered": answered,
         "lost": g(&totals.lost) + g(&totals.acked).saturating_sub(answered + g(&totals.lost)),
         "duplicated": g(&totals.duplicated),
+        "lost_reply_stored": lost_stored,
         "wrong_answers": g(&totals.wrong_answers),
         "resent": g(&totals.resent),
         "reconnects": g(&totals.reconnects),

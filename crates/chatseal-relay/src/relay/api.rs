@@ -85,23 +85,47 @@ pub(super) async fn post_envelope(
             "this key may not post in this direction",
         )));
     }
-    let insert = Insert { tenant_id: caller.tenant(), bytes: &bytes, inspection: &inspection, origin: &state.origin };
+    // Stored and announced in a task of its own: a client that goes away mid-request (a killed
+    // service end, a closed tab) drops this handler, and a row committed but never announced
+    // would reach live subscribers only when they reconnect.
+    let tenant_id = caller.tenant();
+    let task = {
+        let state = state.clone();
+        tokio::spawn(async move { store_and_announce(&state, tenant_id, &bytes, &inspection).await })
+    };
+    let (stored, body) = task.await.map_err(|_| ApiError::internal())?.map_err(refuse)?;
+    let status = if stored { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(body)).into_response())
+}
+
+/// Stores an envelope and tells the live subscribers; whether it was new, and the answer body.
+///
+/// A byte-identical resend is announced again too: it comes from a client that did not see
+/// the first answer, and subscribers skip what they have (by sequence number), so one that
+/// missed the first announcement catches up.
+async fn store_and_announce(
+    state: &AppState,
+    tenant_id: i64,
+    bytes: &[u8],
+    inspection: &chatseal::Inspection,
+) -> ApiResult<(bool, Value)> {
+    let insert = Insert { tenant_id, bytes, inspection, origin: &state.origin };
     let handle = inspection.header.handle;
-    let outcome = state.db.post_envelope(&insert).await.map_err(refuse)?;
-    let (status, row) = match outcome {
+    let direction = inspection.header.direction;
+    let (stored, row) = match state.db.post_envelope(&insert).await? {
         PostOutcome::Stored(row) => {
             state.metrics.stored.get_or_create(&super::metrics::label("direction", direction.name())).inc();
             tracing::debug!(handle = %handle, direction = direction.name(), seq = row.seq, "stored");
-            let body = posted(&handle, &row, true);
-            state.hub.publish(Event::Envelope { tenant_id: caller.tenant(), handle, row });
-            return Ok((StatusCode::CREATED, Json(body)).into_response());
+            (true, row)
         }
         PostOutcome::Repeated(row) => {
             state.metrics.repeated.inc();
-            (StatusCode::OK, row)
+            (false, row)
         }
     };
-    Ok((status, Json(posted(&handle, &row, false))).into_response())
+    let body = posted(&handle, &row, stored);
+    state.hub.publish(Event::Envelope { tenant_id, handle, row });
+    Ok((stored, body))
 }
 
 fn posted(handle: &SessionHandle, row: &StoredEnvelope, stored: bool) -> Value {
@@ -296,12 +320,17 @@ pub(super) async fn delete_conversation(
 ) -> ApiResult<Json<Value>> {
     caller.require(READERS, "this key may not delete conversations")?;
     let handle = parse_handle(&handle)?;
-    let tombstone = state
-        .db
-        .delete_conversation(caller.tenant(), &handle, caller.key_id(), "request", &state.origin)
-        .await?
-        .ok_or(ApiError::not_found("no live conversation with this handle"))?;
-    after_delete(&state, caller.tenant(), handle, &tombstone);
+    // In a task of its own, like a post: the deletion is announced even if the caller leaves.
+    let task = tokio::spawn(async move {
+        let tombstone = state
+            .db
+            .delete_conversation(caller.tenant(), &handle, caller.key_id(), "request", &state.origin)
+            .await?
+            .ok_or(ApiError::not_found("no live conversation with this handle"))?;
+        after_delete(&state, caller.tenant(), handle, &tombstone);
+        Ok::<_, ApiError>(tombstone)
+    });
+    let tombstone = task.await.map_err(|_| ApiError::internal())??;
     Ok(Json(json!({ "tombstone": tombstone, "residual": RESIDUAL })))
 }
 
