@@ -156,6 +156,7 @@ do_clippy_host() { cargo clippy --workspace --all-targets -- -D warnings; }
 do_clippy_wasm() {
   cargo clippy "${WASM_CRATES[@]}" --lib --target wasm32-unknown-unknown -- -D warnings
   cargo clippy -p chatseal-wasm --no-default-features --lib --target wasm32-unknown-unknown -- -D warnings
+  cargo clippy -p chatseal-wasm --all-targets --features test-hooks --target wasm32-unknown-unknown -- -D warnings
 }
 # The layering rule of the workspace, checked: the protocol core knows nothing of wasm or PII.
 do_layers() {
