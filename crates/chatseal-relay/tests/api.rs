@@ -255,6 +255,41 @@ async fn replays_forks_gaps_and_swapped_envelopes_are_refused() {
     h.stop().await;
 }
 
+/// Posts that arrive together are written together (SQLite: one transaction per batch, a
+/// savepoint per post): of two forked turns with one number exactly one is stored, the other is
+/// refused and leaves nothing, and every chain stays whole, whatever lands in one batch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_posts_and_forks_each_get_their_own_answer() {
+    let h = Harness::start().await;
+    let t = h.tenant().await;
+    let mut widgets: Vec<_> = (0..24).map(|_| h.widget(&t)).collect();
+    let posts = widgets.iter_mut().map(|w| {
+        let hello = w.seal("hello");
+        let mut twin = fork(&mut w.session);
+        let a = w.seal("turn a");
+        let b = twin.seal(b"turn b", &w.meta()).unwrap();
+        let client = w.client.clone();
+        async move {
+            let first = client.post(&hello).await;
+            let (a, b) = tokio::join!(client.post(&a), client.post(&b));
+            (first, a, b)
+        }
+    });
+    for (first, a, b) in futures_util::future::join_all(posts).await {
+        assert!(first.unwrap().stored);
+        let stored = [&a, &b].iter().filter(|r| r.as_ref().is_ok_and(|p| p.stored)).count();
+        assert_eq!(stored, 1, "{a:?} {b:?}");
+        let refused = if a.is_err() { a } else { b };
+        assert_eq!(code(refused), (409, "duplicate".into()));
+    }
+    for w in &widgets {
+        let page = w.client.fetch(&w.handle(), Default::default()).await.unwrap();
+        assert_eq!(page.envelopes.len(), 2);
+        assert_eq!(w.client.audit(&w.handle()).await.unwrap()["verdict"], "unfinished");
+    }
+    h.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledgements_must_name_stored_turns() {
     let h = Harness::start().await;

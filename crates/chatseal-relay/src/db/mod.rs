@@ -3,8 +3,10 @@
 //! portable SQL) over the same schema, created by versioned migrations.
 
 mod audit_log;
+mod chain;
 mod conversations;
 mod deletion;
+mod group_commit;
 mod keys;
 mod moderation;
 mod rows;
@@ -21,6 +23,7 @@ pub use rows::{Cursor, StoredEnvelope};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Transaction};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Mutex, MutexGuard};
 
@@ -51,8 +54,11 @@ pub struct Db {
     pool: AnyPool,
     backend: Backend,
     url: String,
-    /// SQLite has one writer: writes queue here instead of spinning on `SQLITE_BUSY`.
-    writer: Mutex<()>,
+    /// SQLite has one writer: writes queue here instead of spinning on `SQLITE_BUSY` (the
+    /// group-commit thread takes it too).
+    writer: Arc<Mutex<()>>,
+    /// SQLite files: the write path of posts (see [`group_commit`]).
+    group: Option<group_commit::GroupCommit>,
 }
 
 impl core::fmt::Debug for Db {
@@ -120,7 +126,12 @@ impl Db {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
-        Ok(Db { pool, backend, url, writer: Mutex::new(()) })
+        let writer = Arc::new(Mutex::new(()));
+        let group = match sqlite_file(&url)? {
+            Some(path) => Some(group_commit::GroupCommit::start(&path, Arc::clone(&writer))?),
+            None => None,
+        };
+        Ok(Db { pool, backend, url, writer, group })
     }
 
     /// The backend.
@@ -131,6 +142,11 @@ impl Db {
     /// The URL it was opened with (for the Postgres listener).
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// Transactions and posts of the SQLite group-commit writer (`None` without one).
+    pub fn group_commit_counts(&self) -> Option<(u64, u64)> {
+        self.group.as_ref().map(group_commit::GroupCommit::counts)
     }
 
     /// The pool, for reads.
@@ -152,6 +168,16 @@ impl Db {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// The file of a SQLite URL (`None` for Postgres and in-memory databases, which only the pool's
+/// connections can reach).
+fn sqlite_file(url: &str) -> Result<Option<std::path::PathBuf>, sqlx::Error> {
+    if Backend::of(url) != Some(Backend::Sqlite) || url.contains(":memory:") || url.contains("mode=memory") {
+        return Ok(None);
+    }
+    let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)?;
+    Ok(Some(options.get_filename().to_path_buf()))
 }
 
 /// Seconds since the Unix epoch.

@@ -5,6 +5,60 @@ use chatseal::{Direction, PiiCategory, SessionHandle};
 use serde_json::{json, Map, Value};
 use sqlx::any::AnyRow;
 
+/// Typed reads of a selected row by column name: the same decoding over a sqlx row (both
+/// backends) and a rusqlite row (SQLite's write path).
+pub(crate) trait Columns {
+    /// An integer column.
+    fn int(&self, name: &str) -> Result<i64, sqlx::Error>;
+    /// A nullable integer column.
+    fn opt_int(&self, name: &str) -> Result<Option<i64>, sqlx::Error>;
+    /// A nullable blob column.
+    fn opt_blob(&self, name: &str) -> Result<Option<Vec<u8>>, sqlx::Error>;
+    /// A text column.
+    fn text(&self, name: &str) -> Result<String, sqlx::Error>;
+
+    /// A blob column.
+    fn blob(&self, name: &str) -> Result<Vec<u8>, sqlx::Error> {
+        self.opt_blob(name)?.ok_or_else(|| sqlx::Error::Decode("unexpected NULL".into()))
+    }
+}
+
+impl Columns for AnyRow {
+    fn int(&self, name: &str) -> Result<i64, sqlx::Error> {
+        col(self, name)
+    }
+    fn opt_int(&self, name: &str) -> Result<Option<i64>, sqlx::Error> {
+        col(self, name)
+    }
+    fn opt_blob(&self, name: &str) -> Result<Option<Vec<u8>>, sqlx::Error> {
+        col(self, name)
+    }
+    fn text(&self, name: &str) -> Result<String, sqlx::Error> {
+        col(self, name)
+    }
+}
+
+/// A rusqlite error as the crate's database error: its SQLite code only (messages can name
+/// constraint columns; values never leave here).
+pub(crate) fn sqlite_error(e: &rusqlite::Error) -> sqlx::Error {
+    sqlx::Error::Protocol(format!("sqlite: {:?}", e.sqlite_error_code()))
+}
+
+impl Columns for rusqlite::Row<'_> {
+    fn int(&self, name: &str) -> Result<i64, sqlx::Error> {
+        self.get(name).map_err(|e| sqlite_error(&e))
+    }
+    fn opt_int(&self, name: &str) -> Result<Option<i64>, sqlx::Error> {
+        self.get(name).map_err(|e| sqlite_error(&e))
+    }
+    fn opt_blob(&self, name: &str) -> Result<Option<Vec<u8>>, sqlx::Error> {
+        self.get(name).map_err(|e| sqlite_error(&e))
+    }
+    fn text(&self, name: &str) -> Result<String, sqlx::Error> {
+        self.get(name).map_err(|e| sqlite_error(&e))
+    }
+}
+
 /// Columns of `envelopes` as the queries select them (`e.` prefixed).
 pub(crate) const ENVELOPE_COLUMNS: &str = "e.id, e.conversation_id, e.direction, e.seq, e.epoch, e.role, e.time, \
     e.time_granularity, e.length_bucket, e.subject, e.pii_card, e.pii_email, e.pii_phone, e.pii_ssn, e.pii_iban, \
@@ -74,29 +128,29 @@ fn u(v: i64) -> Result<u64, sqlx::Error> {
 }
 
 impl StoredEnvelope {
-    /// Decodes a row selected with [`ENVELOPE_COLUMNS`].
-    pub(crate) fn from_row(r: &AnyRow) -> Result<Self, sqlx::Error> {
+    /// Decodes a row selected with [`ENVELOPE_COLUMNS`] (without the `e.` prefixes).
+    pub(crate) fn from_row(r: &impl Columns) -> Result<Self, sqlx::Error> {
         let mut pii = [0u64; 7];
         for (slot, category) in pii.iter_mut().zip(PiiCategory::ALL) {
-            *slot = u(col(r, pii_column(category))?)?;
+            *slot = u(r.int(pii_column(category))?)?;
         }
-        let direction = match col::<i64>(r, "direction")? {
+        let direction = match r.int("direction")? {
             0 => Direction::InitiatorToResponder,
             _ => Direction::ResponderToInitiator,
         };
-        let flags: String = col(r, "flags")?;
-        let labels: String = col(r, "labels")?;
+        let flags = r.text("flags")?;
+        let labels = r.text("labels")?;
         Ok(StoredEnvelope {
-            id: col(r, "id")?,
-            conversation_id: col(r, "conversation_id")?,
+            id: r.int("id")?,
+            conversation_id: r.int("conversation_id")?,
             direction,
-            seq: u(col(r, "seq")?)?,
-            epoch: u(col(r, "epoch")?)?,
-            role: col(r, "role")?,
-            time: u(col(r, "time")?)?,
-            time_granularity: u(col(r, "time_granularity")?)?,
-            length_bucket: u(col(r, "length_bucket")?)?,
-            subject: col(r, "subject")?,
+            seq: u(r.int("seq")?)?,
+            epoch: u(r.int("epoch")?)?,
+            role: r.text("role")?,
+            time: u(r.int("time")?)?,
+            time_granularity: u(r.int("time_granularity")?)?,
+            length_bucket: u(r.int("length_bucket")?)?,
+            subject: r.opt_blob("subject")?,
             pii,
             flags: flags.split(',').filter(|f| !f.is_empty()).map(str::to_owned).collect(),
             labels: labels
@@ -104,13 +158,13 @@ impl StoredEnvelope {
                 .filter_map(|l| l.split_once('='))
                 .map(|(k, v)| (k.to_owned(), v.to_owned()))
                 .collect(),
-            link: col(r, "link")?,
-            ack_seq: col::<Option<i64>>(r, "ack_seq")?.map(u).transpose()?,
-            close: col::<i64>(r, "is_close")? != 0,
-            stream_start: col::<Option<i64>>(r, "stream_start")?.map(u).transpose()?,
-            stream_end: col::<i64>(r, "stream_end")? != 0,
-            stored_at: col(r, "stored_at")?,
-            body: col(r, "body")?,
+            link: r.blob("link")?,
+            ack_seq: r.opt_int("ack_seq")?.map(u).transpose()?,
+            close: r.int("is_close")? != 0,
+            stream_start: r.opt_int("stream_start")?.map(u).transpose()?,
+            stream_end: r.int("stream_end")? != 0,
+            stored_at: r.int("stored_at")?,
+            body: r.blob("body")?,
         })
     }
 

@@ -426,6 +426,9 @@ pub(super) async fn audit_log(
 
 /// `GET /metrics`.
 pub(super) async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    if let Some(counts) = state.db.group_commit_counts() {
+        state.metrics.sync_group_commit(counts);
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render())
 }
 

@@ -27,6 +27,9 @@ pub struct Metrics {
     pub sockets: Family<Labels, Gauge>,
     /// Conversations deleted, by reason.
     pub deletions: Family<Labels, Counter>,
+    /// Transactions of SQLite's group-commit writer, and the posts they held.
+    write_batches: Counter,
+    batched_posts: Counter,
 }
 
 impl core::fmt::Debug for Metrics {
@@ -53,7 +56,30 @@ impl Default for Metrics {
         registry.register("envelopes_refused", "Envelopes refused, by code", refused.clone());
         registry.register("websockets", "Open WebSockets, by kind", sockets.clone());
         registry.register("deletions", "Conversations deleted, by reason", deletions.clone());
-        Metrics { registry, requests, latency, stored, repeated, refused, sockets, deletions }
+        let write_batches = Counter::default();
+        let batched_posts = Counter::default();
+        registry.register(
+            "sqlite_write_batches",
+            "Transactions of the SQLite group-commit writer",
+            write_batches.clone(),
+        );
+        registry.register(
+            "sqlite_batched_posts",
+            "Posts written by the SQLite group-commit writer",
+            batched_posts.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            latency,
+            stored,
+            repeated,
+            refused,
+            sockets,
+            deletions,
+            write_batches,
+            batched_posts,
+        }
     }
 }
 
@@ -63,6 +89,12 @@ pub fn label(k: &str, v: &str) -> Labels {
 }
 
 impl Metrics {
+    /// Brings the group-commit counters up to the writer's own (batches, posts).
+    pub fn sync_group_commit(&self, (batches, posts): (u64, u64)) {
+        self.write_batches.inc_by(batches.saturating_sub(self.write_batches.get()));
+        self.batched_posts.inc_by(posts.saturating_sub(self.batched_posts.get()));
+    }
+
     /// The text exposition.
     pub fn render(&self) -> String {
         let mut out = String::new();
