@@ -145,6 +145,7 @@ export class Conversation {
     this._flushing = null;
     this._backoff = 250;
     this._connected = false;
+    if (session.status().closed) this._state = 'closed';
   }
 
   /** The session handle (32 hex digits). */
@@ -309,9 +310,9 @@ export class Conversation {
   async close(text = '') {
     this._live();
     const envelope = this._session.close(text, { subject: this._subject });
-    const entry = await this._queue(envelope, { text, sentAs: text, masked: false, close: true });
     this._state = 'closed';
-    this._emitStatus();
+    const entry = await this._queue(envelope, { text, sentAs: text, masked: false, close: true });
+    this._ended();
     return entry;
   }
 
@@ -362,6 +363,7 @@ export class Conversation {
   }
 
   _stop() {
+    this._subToken = null;
     this._sub?.close();
     this._sub = null;
     if (this._retry) clearTimeout(this._retry);
@@ -377,7 +379,8 @@ export class Conversation {
     if (!this._saved) await this._save();
     this._emitStatus();
     await this._flush();
-    if (this._posted) this._subscribe();
+    const { closed, peerClosed } = this._session.status();
+    if (this._posted && !(closed && peerClosed)) this._subscribe();
   }
 
   _journal() {
@@ -463,9 +466,14 @@ export class Conversation {
 
   _subscribe() {
     if (this._sub || this._deleted || this._state === 'forgotten' || this._state === 'released') return;
+    // A transport may deliver stored rows synchronously, inside subscribe(): handlers check a
+    // token set before the call, not the returned object.
+    const token = {};
+    this._subToken = token;
+    this._sub = { close() {} };
     const sub = this._transport.subscribe(this.handle, this._cursor, {
       onRow: (row) => {
-        if (this._sub !== sub) return;
+        if (this._subToken !== token) return;
         if (!this._connected) {
           this._connected = true;
           this._backoff = 250;
@@ -474,13 +482,15 @@ export class Conversation {
         this._row(row);
       },
       onDeleted: () => {
+        if (this._subToken !== token) return;
         this._deleted = true;
         this._stop();
         this._save();
         this._emitStatus();
       },
       onDown: (e) => {
-        if (this._sub !== sub) return;
+        if (this._subToken !== token) return;
+        this._subToken = null;
         this._sub = null;
         this._connected = false;
         this._emit('error', e);
@@ -488,11 +498,12 @@ export class Conversation {
         this._scheduleRetry();
       },
     });
-    this._sub = sub;
+    if (this._subToken === token) this._sub = sub;
+    else sub.close();
     // Rows already stored count as connected once the first arrives; an idle socket is
     // connected too, so say so after a moment without errors.
     setTimeout(() => {
-      if (this._sub === sub && !this._connected) {
+      if (this._subToken === token && !this._connected) {
         this._connected = true;
         this._emitStatus();
       }
@@ -567,7 +578,14 @@ export class Conversation {
         this._emit('message', this._public(entry));
       }
     }
-    if (header.close) this._emitStatus();
+    if (header.close) this._ended();
+  }
+
+  /** Both ends closed: nothing more can arrive, so stop following (a Node process can exit). */
+  _ended() {
+    const s = this._session.status();
+    if (s.closed && s.peerClosed) this._stop();
+    this._emitStatus();
   }
 
   _lastSent() {
