@@ -1,6 +1,6 @@
 // The visitor's chat: the chatseal conversation client against the real relay and service end.
 import init, { keyIdOf, fromText } from 'chatseal';
-import { connect, isClientError } from 'chatseal/client';
+import { connect, httpTransport, isClientError } from 'chatseal/client';
 import { followRows, piiWords } from './server-view.js';
 
 const $ = (id) => document.getElementById(id);
@@ -84,6 +84,7 @@ function showStatus(s) {
   ui.conn.textContent = s.outcome === 'forgotten' ? 'Forgotten' : s.connected ? `Connected${pending}` : `Offline, will resend${pending}`;
   ui.conn.className = `pill ${s.connected ? 'ok' : 'warn'}`;
   const ended = {
+    closing: 'You ended the conversation; waiting for the other side to confirm.',
     finished: 'Conversation ended properly: both sides closed it and nothing is missing.',
     unfinished: 'This conversation ended without a close from both sides (unfinished): the end may have been cut off.',
     deleted: 'The relay deleted this conversation.',
@@ -224,9 +225,8 @@ ui.forget.addEventListener('click', async () => {
   rowsView?.stop();
   let check = '';
   try {
-    const { httpTransport } = await import('chatseal/client');
-    await httpTransport({ relay: location.origin, key: config.widget_key }).rows(handle);
-    check = 'The relay still answers for it.';
+    const page = await httpTransport({ relay: location.origin, key: config.widget_key }).rows(handle);
+    check = `The relay now holds ${page.envelopes.length} rows for it${page.conversation?.deleted_at ? ' (marked deleted)' : ''}.`;
   } catch (e) {
     check = `Asking the relay for it now: "${e.relayCode ?? e.code}".`;
   }

@@ -165,8 +165,11 @@ export interface Message {
 export interface ConversationStatus {
   handle: string | null;
   mode: 'pinned' | 'mutual' | null;
-  /** finished: closed by both ends, nothing missing; unfinished: a close without that (cut off?). */
-  outcome: 'open' | 'finished' | 'unfinished' | 'deleted' | 'forgotten';
+  /**
+   * closing: this end closed, the other's close has not arrived; finished: both closed, nothing
+   * missing, everything acknowledged; unfinished: the other end closed without that (cut off?).
+   */
+  outcome: 'open' | 'closing' | 'finished' | 'unfinished' | 'deleted' | 'forgotten';
   closed: boolean;
   peerClosed: boolean;
   connected: boolean;

@@ -176,7 +176,8 @@ export class Conversation {
     if (this._state === 'forgotten') outcome = 'forgotten';
     else if (this._deleted) outcome = 'deleted';
     else if (s && s.finished) outcome = 'finished';
-    else if (s && (s.closed || s.peerClosed)) outcome = 'unfinished';
+    else if (s && s.closed && !s.peerClosed) outcome = 'closing';
+    else if (s && s.peerClosed) outcome = 'unfinished';
     return {
       handle: this._session && !forgotten ? this.handle : null,
       mode: forgotten ? null : this.mode,

@@ -145,6 +145,8 @@ export async function launchBrowser(name, { scriptTimeout = 20_000, startTimeout
     navigate: (url) => call('POST', '/url', { url }),
     reload: () => call('POST', '/refresh', {}),
     url: () => call('GET', '/url'),
+    /** Any W3C command of this session: `command('POST', '/element', { using, value })`. */
+    command: (method, path, body) => call(method, path, body),
     async run(fn, arg = null) {
       const script = `const done = arguments[arguments.length - 1];
         Promise.resolve().then(() => (${fn})(arguments[0])).then(
