@@ -26,6 +26,10 @@
 #   tsc             tsc -p tests/ts --strict                     (if tests/ts/tsconfig.json)
 #   node-tests      node --test tests/js/                        (if tests/js/)
 #   page-tests      node tests/page/*.mjs, one by one, after www/pkg is synced (if tests/page/)
+#   consumers       node tests/consumers/run.mjs: the packed tarball in Node ESM/CJS, tsc --strict,
+#                   a Vite build, a module worker, a strict-CSP page, the README's esbuild recipe
+#   e2e             node tests/e2e/demo.test.mjs: the demo on the real relay in Chromium and Firefox
+#                   (screenshots in target/e2e-screenshots/), the README's client example
 #
 # For the JS steps, <repo>/node_modules/ (git-ignored) gets symlinks so bare
 # imports resolve without installs in the test folders:
@@ -286,6 +290,9 @@ do_page_tests() {
   echo ">> $n page test file(s) passed"
 }
 
+do_consumers() { node tests/consumers/run.mjs; }
+do_e2e() { node tests/e2e/demo.test.mjs; }
+
 # ---------------------------------------------------------------- run it --
 
 # shellcheck source=scripts/env.sh
@@ -349,4 +356,16 @@ if [[ -d tests/page ]]; then
   run_step page-tests do_page_tests
 else
   skip_step page-tests "no tests/page/"
+fi
+
+if [[ -f tests/consumers/run.mjs ]]; then
+  run_step consumers do_consumers
+else
+  skip_step consumers "no tests/consumers/"
+fi
+
+if [[ -f tests/e2e/demo.test.mjs ]]; then
+  run_step e2e do_e2e
+else
+  skip_step e2e "no tests/e2e/"
 fi
