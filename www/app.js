@@ -99,6 +99,7 @@ function showStatus(s) {
 }
 
 function trustLine() {
+  ui.human.hidden = chat.mode === 'mutual';
   if (chat.mode === 'mutual') {
     ui.trust.innerHTML = '';
     const code = document.createElement('strong');
