@@ -25,6 +25,8 @@
 #                    never published)
 #   PKG_DIR          output directory (default: <repo>/pkg); replaced atomically
 #   WASM_OPT_LEVEL   replaces the -O* flag from Cargo.toml (e.g. -O3), for experiments
+#   WASM_OPT=0       skip wasm-opt and keep the name section (CPU profiles with Rust function
+#                    names: benches/browser/profile.mjs); never for a published package
 #   CHATSEAL_SKIP_SETUP=1   do not run scripts/setup.sh first (test.sh/serve.sh
 #                    set it after running setup themselves)
 set -euo pipefail
@@ -146,6 +148,7 @@ fi
 # target_features): about 250 bytes raw on the skeleton, no behaviour change.
 OPT_FLAGS+=(--strip-debug --strip-producers --strip-target-features)
 for wasm in "$STAGE"/*/*_bg.wasm; do
+  [[ "${WASM_OPT:-1}" == 0 ]] && { log "WASM_OPT=0: no wasm-opt, names kept (profiling build)"; continue; }
   log "wasm-opt ${OPT_FLAGS[*]} $(basename "$(dirname "$wasm")")/$(basename "$wasm")"
   wasm-opt "$wasm" -o "$wasm.opt" "${OPT_FLAGS[@]}"
   mv "$wasm.opt" "$wasm"

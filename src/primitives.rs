@@ -1,15 +1,15 @@
 //! Checked wrappers over the audited primitives: X25519 (x25519-dalek), HKDF-SHA256 (hkdf + sha2),
-//! ChaCha20-Poly1305 and XChaCha20-Poly1305 (chacha20poly1305). Nothing here is hand-written crypto:
+//! ChaCha20-Poly1305 and XChaCha20-Poly1305 (chacha20poly1305, the latter through `chatseal-aead`). Nothing here is hand-written crypto:
 //! these functions pin the policy (non-contributory DH is an error, AEAD failure is one opaque error,
 //! secrets come back in `Zeroizing`) so the protocol code cannot forget it.
 //!
 //! Public only with the `test-vectors` feature, for the Wycheproof and RFC tests.
 
 use crate::error::{Error, Result};
+#[cfg(feature = "test-vectors")]
 use chacha20poly1305::aead::{AeadInOut, KeyInit};
 #[cfg(feature = "test-vectors")]
 use chacha20poly1305::ChaCha20Poly1305;
-use chacha20poly1305::XChaCha20Poly1305;
 use hkdf::Hkdf;
 use sha2::Sha256;
 use zeroize::Zeroizing;
@@ -76,18 +76,15 @@ pub fn xchacha_seal_in_place(
     Ok(())
 }
 
-/// Encrypts `buf` in place and returns the tag (XChaCha20-Poly1305).
+/// Encrypts `buf` in place and returns the tag (XChaCha20-Poly1305). The cipher lives in the
+/// `chatseal-aead` crate, which is built for speed while this crate is built for size.
 pub fn xchacha_seal_detached(
     key: &[u8; KEY_LEN],
     nonce: &[u8; XNONCE_LEN],
     aad: &[u8],
     buf: &mut [u8],
 ) -> Result<[u8; TAG_LEN]> {
-    let cipher = XChaCha20Poly1305::new(key.into());
-    let tag = cipher
-        .encrypt_inout_detached(nonce.into(), aad, buf.into())
-        .map_err(|_| Error::LimitExceeded("aead message length"))?;
-    Ok(tag.into())
+    chatseal_aead::seal(key, nonce, aad, buf).map_err(|_| Error::LimitExceeded("aead message length"))
 }
 
 /// Verifies and decrypts `ct || tag` (XChaCha20-Poly1305). Any failure is [`Error::DecryptFailed`].
@@ -97,8 +94,12 @@ pub fn xchacha_open(
     aad: &[u8],
     ct_and_tag: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>> {
-    let cipher = XChaCha20Poly1305::new(key.into());
-    open_detached(&cipher, nonce.into(), aad, ct_and_tag)
+    let split = ct_and_tag.len().checked_sub(TAG_LEN).ok_or(Error::DecryptFailed)?;
+    let (ct, tag) = ct_and_tag.split_at_checked(split).ok_or(Error::DecryptFailed)?;
+    let tag: &[u8; TAG_LEN] = tag.try_into().map_err(|_| Error::DecryptFailed)?;
+    let mut buf = Zeroizing::new(ct.to_vec());
+    chatseal_aead::open(key, nonce, aad, &mut buf, tag).map_err(|_| Error::DecryptFailed)?;
+    Ok(buf)
 }
 
 #[cfg(feature = "test-vectors")]
@@ -125,6 +126,7 @@ pub fn chacha_open(
     open_detached(&cipher, nonce.into(), aad, ct_and_tag)
 }
 
+#[cfg(feature = "test-vectors")]
 fn open_detached<C: AeadInOut>(
     cipher: &C,
     nonce: &chacha20poly1305::aead::Nonce<C>,

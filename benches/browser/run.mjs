@@ -9,8 +9,8 @@
 // (esbuild bundle of just the noble functions used). Not a test: figures only.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem, release } from 'node:os';
-import { join } from 'node:path';
+import { cpus, loadavg, totalmem, release } from 'node:os';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT, chromium, CHROMIUM_PATH, CHROMIUM_ARGS, startStaticServer } from '../../scripts/lib/page.mjs';
 
@@ -23,6 +23,10 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     'cold-runs': { type: 'string', default: '15' },
     build: { type: 'string', default: '' },
+    // Comma-separated subset of the speed figures (for iterating on one); the report and
+    // benchmarks.json are only written from a full run.
+    figures: { type: 'string' },
+    'bench-json': { type: 'string' },
   },
 });
 if (!args.site) throw new Error('--site DIR is required');
@@ -74,8 +78,11 @@ async function figure(name, fnArgs, timeout = 180_000) {
   try {
     page.setDefaultTimeout(timeout);
     const t0 = Date.now();
+    const loadBefore = loadavg()[0];
     const result = await page.evaluate(([n, a]) => globalThis.bench.run(n, a), [name, fnArgs]);
-    log(`${name}${fnArgs ? ' ' + JSON.stringify(fnArgs) : ''}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    // The 1-minute load average (`uptime`) before and after: other work on a shared machine.
+    if (result && typeof result === 'object') result.load = [loadBefore, loadavg()[0]];
+    log(`${name}${fnArgs ? ' ' + JSON.stringify(fnArgs) : ''}: ${((Date.now() - t0) / 1000).toFixed(1)} s, load ${loadBefore.toFixed(2)} -> ${loadavg()[0].toFixed(2)}`);
     if (errors.length) log(`page errors in ${name}:`, errors.join('; '));
     return { result, info };
   } finally {
@@ -113,25 +120,31 @@ async function coldStart(runs, libs) {
 const results = { date: new Date().toISOString(), browserVersion, build: args.build };
 try {
   results.sizes = sizes();
-  const speedFigures = args.variant
-    ? ['seal1k', 'open1k', 'seal1m', 'handshake']
-    : ['seal1k', 'sealPii', 'open1k', 'seal1m', 'handshake'];
+  const speedFigures = args.figures
+    ? args.figures.split(',')
+    : args.variant
+      ? ['seal1k', 'sealPii', 'open1k', 'seal1m', 'handshake', 'phases']
+      : ['seal1k', 'seal1kDefault', 'sealPii', 'open1k', 'seal1m', 'handshake', 'phases', 'piiScan'];
   results.speed = {};
   for (const name of speedFigures) {
     const { result, info } = await figure(name);
     results.speed[name] = result;
     results.page = info;
   }
-  const coldRuns = args.quick || args.variant ? 7 : Number(args['cold-runs']);
+  const coldRuns = args.figures ? 0 : args.quick || args.variant ? 7 : Number(args['cold-runs']);
   const libs = [['chatseal', 'chatseal'], ['libsodium', 'libsodium'], ['noble', 'noble']];
   if (!args.variant && results.sizes.chatsealCrypto) libs.push(['chatsealCrypto', 'chatseal', 'pkg-crypto']);
-  results.cold = await coldStart(coldRuns, libs);
-  log('cold start done');
-  if (!args.variant) {
+  if (coldRuns > 0) {
+    const loadBefore = loadavg()[0];
+    results.cold = await coldStart(coldRuns, libs);
+    results.coldLoad = [loadBefore, loadavg()[0]];
+    log(`cold start done, load ${loadBefore.toFixed(2)} -> ${loadavg()[0].toFixed(2)}`);
+  }
+  if (!args.variant && !args.figures) {
     results.memory = {
-      responders: (await figure('sessions', { count: 10_000, kind: 'responder' })).result,
       initiators: (await figure('sessions', { count: 10_000, kind: 'initiator' })).result,
-      long: (await figure('longSession', { turns: args.quick ? 100_000 : 1_000_000 }, 600_000)).result,
+      responders: (await figure('sessions', { count: 10_000, kind: 'responder' })).result,
+      long: (await figure('longSession', { turns: args.quick ? 100_000 : 1_000_000 }, 900_000)).result,
     };
   }
 } finally {
@@ -171,7 +184,14 @@ results.versions = {
 };
 
 if (args.json) writeFileSync(args.json, JSON.stringify(results, null, 2) + '\n');
-if (args.out) {
+if (args.out && !args.figures) {
+  // The figures integrators compare, machine-readable, next to BENCHMARKS.md.
+  const { summary } = await import('./report.mjs');
+  const file = args['bench-json'] ?? join(dirname(args.out), 'benchmarks.json');
+  writeFileSync(file, JSON.stringify(summary(results), null, 2) + '\n');
+  log(`wrote ${file}`);
+}
+if (args.out && !args.figures) {
   const { render } = await import('./report.mjs');
   writeFileSync(args.out, render(results, BENCH_DIR));
   log(`wrote ${args.out}`);

@@ -147,26 +147,65 @@ const MIB = 1 << 20;
 // ------------------------------------------------------------------ set-up --
 
 let ready;
-let service; // { keyring, publicKey }
+let service; // { keyring, publicKey, service }
 const sodiumKey = () => sodium.crypto_aead_xchacha20poly1305_ietf_keygen();
 const sodiumSeal = (key, bytes) =>
   sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(
     bytes, null, null, random(sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES), key);
 const nobleSeal = (key, bytes) => noble.xchacha20poly1305(key, random(24)).encrypt(bytes);
 
-function pair(options) {
+/** Rekeying only when asked: the figures measure the steady state of one epoch. */
+const MANUAL = { rekeyEveryTurns: 0, rekeyEverySeconds: 0 };
+
+/**
+ * A record store that keeps nothing: the handshake figure measures the service end's work
+ * (agreement, key schedule, opening the turn, sealing its record), not a JS Map growing by one
+ * record per iteration.
+ */
+const discardingStore = { load: () => null, create: () => true, update: () => true, remove: () => true };
+
+/**
+ * A pinned session in its steady state: the widget's first turn accepted by the service, the
+ * service's reply opened by the widget (which moves both ends to epoch 1, ephemeral-ephemeral
+ * keys). Returns the widget's Session and the handle on the service.
+ */
+function pinnedPair(options = MANUAL) {
   const visitor = cs.Session.initiatePinned(service.publicKey, options);
-  const first = visitor.sealText('hello');
-  const { session, turn } = service.keyring.accept(first);
+  const { handle, turn } = service.service.accept(visitor.sealText('hello'));
   keep(turn.bytes);
-  return { visitor, session };
+  keep(visitor.open(service.service.sealText(handle, 'hi, how can I help?')).bytes);
+  return { visitor, handle };
+}
+
+/**
+ * A mutual-mode pair (both ends are `Session` objects, so either can seal and open without a
+ * record store), moved past its handshake turns into its steady state.
+ */
+function mutualPair(options = MANUAL) {
+  const offer = cs.MutualInitiator.offer(options);
+  const answer = cs.MutualResponder.answer(offer.offerBytes, options);
+  const visitor = offer.complete(answer.answerBytes);
+  const { session, turn } = answer.accept(visitor.sealText('hello'));
+  keep(turn.bytes);
+  keep(visitor.open(session.sealText('hi, how can I help?')).bytes);
+  offer.free();
+  answer.free();
+  return { visitor, agent: session };
 }
 
 async function setup() {
   await init();
   await sodium.ready;
   const keyring = new cs.ServiceKeyring();
-  service = { keyring, publicKey: keyring.generateKey() };
+  const publicKey = keyring.generateKey();
+  service = {
+    keyring,
+    publicKey,
+    // The service end with the same manual policy, its records in memory.
+    service: new cs.Service(keyring, random(32), new cs.MemoryRecordStore(), MANUAL),
+    // The same service keys with a store that keeps nothing (handshake figure).
+    bare: new cs.Service(keyring, random(32), discardingStore, MANUAL),
+  };
   return {
     chatseal: cs.version(),
     sodium: sodium.SODIUM_VERSION_STRING ?? null,
@@ -176,72 +215,70 @@ async function setup() {
   };
 }
 
-/** How `sealText` masks PII in this build: 'option' if a seal option does it, else 'scan'. */
-function piiMode() {
-  if (typeof cs.scanPii !== 'function') return 'none';
-  const { visitor } = pair();
-  for (const options of [{ mask: true }, { pii: 'mask' }]) {
-    try {
-      const env = visitor.sealText('write to ann@example.org', options);
-      const counts = cs.inspect(env).metadata.pii;
-      if (counts.email === 1) return { kind: 'option', options };
-    } catch { /* not this option */ }
-  }
-  return { kind: 'scan' };
-}
-
-/** Masks findings the way a widget would without a session-level masker: [EMAIL] etc. */
-function maskWithScan(text) {
-  const findings = cs.scanPii(text);
-  let out = '';
-  let at = 0;
-  for (const f of findings) {
-    out += text.slice(at, f.start) + '[' + f.category.toUpperCase() + ']';
-    at = f.end;
-  }
-  return out + text.slice(at);
-}
+const hasPii = () => typeof cs.scanPii === 'function';
 
 // ----------------------------------------------------------------- figures --
 
+const LABELS = { labels: { queue: 'billing' } };
+
 const figures = {
+  ab: abCompare,
+
   async seal1k() {
-    const { visitor } = pair();
-    const options = { labels: { queue: 'billing' } };
+    const { visitor } = pinnedPair();
     const sk = sodiumKey();
     const nk = random(32);
     return measure([
-      { name: 'chatseal', op: () => keep(visitor.sealText(text1k, options)) },
+      { name: 'chatseal', op: () => keep(visitor.sealText(text1k, LABELS)) },
       { name: 'libsodium', op: () => keep(sodiumSeal(sk, bytes1k)) },
       { name: 'noble', op: () => keep(nobleSeal(nk, bytes1k)) },
     ]);
   },
 
+  /**
+   * The same seal on a session with the default rekey policy (every 100 turns or hour). The
+   * service answers every 100th turn, as a chat would, so rekeying completes and old epochs
+   * are dropped (and the session repacked) in the timed loop.
+   */
+  async seal1kDefault() {
+    const { visitor, agent } = mutualPair({});
+    const sk = sodiumKey();
+    let count = 0;
+    return measure([
+      {
+        name: 'chatseal',
+        op: () => {
+          const env = visitor.sealText(text1k, LABELS);
+          keep(env);
+          if (++count % 100 === 0) {
+            agent.open(env);
+            keep(visitor.open(agent.sealText('ok')).bytes);
+          }
+        },
+        label: 'sealText on a mutual pair with the default policy; the peer opens and answers every 100th turn (inside the timing)',
+      },
+      { name: 'libsodium', op: () => keep(sodiumSeal(sk, bytes1k)) },
+    ]);
+  },
+
   async sealPii() {
-    const mode = piiMode();
-    if (mode === 'none') return { skipped: 'this build has no PII masking' };
-    const { visitor } = pair();
+    if (!hasPii()) return { skipped: 'this build has no PII masking' };
+    const { visitor } = pinnedPair();
     const sk = sodiumKey();
     const nk = random(32);
-    const chatseal = mode.kind === 'option'
-      ? { name: 'chatseal', op: () => keep(visitor.sealText(piiText, mode.options)),
-          label: `sealText(text, ${JSON.stringify(mode.options)})` }
-      : { name: 'chatseal', op: () => keep(visitor.sealText(maskWithScan(piiText))),
-          label: 'scanPii(text) + mask in JS + sealText(masked)' };
-    const check = mode.kind === 'option'
-      ? cs.inspect(visitor.sealText(piiText, mode.options)).metadata.pii
-      : cs.scanPii(piiText).length;
+    const options = { mask: true };
+    const findings = cs.inspect(visitor.sealText(piiText, options)).metadata.pii;
     const result = await measure([
-      chatseal,
+      { name: 'chatseal', op: () => keep(visitor.sealText(piiText, options)), label: 'sealText(text, { mask: true })' },
       { name: 'libsodium', op: () => keep(sodiumSeal(sk, piiBytes)) },
       { name: 'noble', op: () => keep(nobleSeal(nk, piiBytes)) },
     ]);
-    return { ...result, findings: check };
+    return { ...result, findings };
   },
 
+  /** The widget opening the agent's 1 KiB replies (sealed untimed before each batch). */
   async open1k() {
-    const { visitor, session } = pair();
-    const options = { labels: { queue: 'billing' } };
+    const { visitor, agent } = mutualPair();
     let queue = [];
     let at = 0;
     const sk = sodiumKey();
@@ -253,8 +290,8 @@ const figures = {
     return measure([
       {
         name: 'chatseal',
-        prepare: (n) => { queue = Array.from({ length: n }, () => visitor.sealText(text1k, options)); at = 0; },
-        op: () => keep(session.open(queue[at++]).bytes),
+        prepare: (n) => { queue = Array.from({ length: n }, () => agent.sealText(text1k, LABELS)); at = 0; },
+        op: () => keep(visitor.open(queue[at++]).text),
       },
       { name: 'libsodium', op: () => keep(sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, sodiumCt, null, nonce, sk)) },
       { name: 'noble', op: () => keep(noble.xchacha20poly1305(nk, nn).decrypt(nobleCt)) },
@@ -262,7 +299,7 @@ const figures = {
   },
 
   async seal1m() {
-    const { visitor } = pair();
+    const { visitor } = pinnedPair();
     const big = randomLarge(MIB);
     const sk = sodiumKey();
     const nk = random(32);
@@ -282,15 +319,14 @@ const figures = {
     return measure([
       {
         // Pinned mode, both ends: the widget's ephemeral key pair and agreement, its first turn
-        // (which carries the handshake), and the service deriving the session from it.
+        // (which carries the handshake), and the service deriving the session from it, opening
+        // the turn and sealing the session's record (handed to a store that keeps nothing).
         name: 'chatseal',
         op: () => {
           const visitor = cs.Session.initiatePinned(service.publicKey);
-          const first = visitor.sealText('hi');
-          const { session, turn } = service.keyring.accept(first);
+          const { turn } = service.bare.accept(visitor.sealText('hi'));
           keep(turn.bytes);
           visitor.free();
-          session.free();
         },
       },
       {
@@ -315,19 +351,62 @@ const figures = {
     ]);
   },
 
-  /** Linear memory with many live sessions (kind: 'initiator' | 'responder'), in a fresh page. */
-  async sessions({ count = 10_000, kind = 'responder' } = {}) {
+  /**
+   * Where a 1 KiB seal's time goes, chatseal only (libsodium's bare seal alongside as the
+   * yardstick): each row adds one piece of work to the one before, so the differences are the
+   * cost of that piece. See BENCHMARKS.md "Per-phase breakdown".
+   */
+  async phases() {
+    const { visitor } = pinnedPair();
+    const { visitor: v2 } = pinnedPair();
+    const sk = sodiumKey();
+    const empty = new Uint8Array(0);
+    const b64 = cs.toText(bytes1k);
+    const contenders = [
+      { name: 'libsodium', op: () => keep(sodiumSeal(sk, bytes1k)) },
+      { name: 'version', op: () => keep(cs.version()), label: 'version(): one wasm call returning a short string' },
+      { name: 'fromText', op: () => keep(cs.fromText(b64)), label: 'fromText(1,366 base64url chars): a string checked and copied in, 1 KiB copied out' },
+      { name: 'sealEmpty', op: () => keep(visitor.seal(empty)), label: 'seal(0 bytes): the fixed cost of a turn (pads to the 256-byte bucket)' },
+      { name: 'sealBytes', op: () => keep(visitor.seal(bytes1k)), label: 'seal(1 KiB bytes), no options' },
+      { name: 'sealText', op: () => keep(v2.sealText(text1k)), label: 'sealText(1 KiB), no options' },
+      { name: 'sealTextLabels', op: () => keep(v2.sealText(text1k, LABELS)), label: 'sealText(1 KiB, { labels }): the seal1k figure' },
+    ];
+    return measure(contenders);
+  },
+
+  /** PII scanning speed in the page: scanPii over ~64 KiB of chat text, chars per second. */
+  async piiScan() {
+    if (!hasPii()) return { skipped: 'this build has no PII scanner' };
+    const text = piiText.repeat(64);
+    const sk = sodiumKey();
+    const findings = cs.scanPii(text).length;
+    const result = await measure([
+      { name: 'chatseal', op: () => keep(cs.scanPii(text)), label: 'scanPii(64 KiB of chat text with PII)' },
+      { name: 'libsodium', op: () => keep(sodiumSeal(sk, piiBytes)) },
+    ]);
+    return { ...result, chars: text.length, findings, charsPerSecond: text.length / (result.chatseal.medianUs / 1e6) };
+  },
+
+  /** Linear memory with many live sessions, in a fresh page: widget ends of pinned sessions. */
+  async sessions({ count = 10_000, kind = 'initiator' } = {}) {
     if (typeof cs.wasmMemoryBytes !== 'function') return { skipped: 'no wasmMemoryBytes() in this build' };
     const keepAlive = [];
     const before = cs.wasmMemoryBytes();
     const t0 = now();
     for (let i = 0; i < count; i++) {
-      const visitor = cs.Session.initiatePinned(service.publicKey);
-      const first = visitor.sealText('hello, I have a question');
-      if (kind === 'initiator') { keepAlive.push(visitor); continue; }
-      const { session } = service.keyring.accept(first);
-      visitor.free();
-      keepAlive.push(session);
+      if (kind === 'initiator') {
+        const visitor = cs.Session.initiatePinned(service.publicKey);
+        keep(visitor.sealText('hello, I have a question'));
+        keepAlive.push(visitor);
+      } else {
+        // Responder ends in memory: mutual-mode sessions after their first turn.
+        const offer = cs.MutualInitiator.offer();
+        const answer = cs.MutualResponder.answer(offer.offerBytes);
+        const visitor = offer.complete(answer.answerBytes);
+        const { session } = answer.accept(visitor.sealText('hello, I have a question'));
+        offer.free(); answer.free(); visitor.free();
+        keepAlive.push(session);
+      }
     }
     const after = cs.wasmMemoryBytes();
     const ms = now() - t0;
@@ -335,28 +414,112 @@ const figures = {
     return { count, kind, beforeBytes: before, afterBytes: after, ms };
   },
 
-  /** Linear memory over a long session: `turns` seal+open pairs of a short turn, in a fresh page. */
+  /**
+   * Linear memory over a long conversation, in a fresh page: `turns` envelopes, the widget and
+   * the agent taking turns (seal + open each), default rekey policy (a new epoch every 100
+   * turns, the old ones dropped and the sessions repacked).
+   */
   async longSession({ turns = 1_000_000, warmup = 10_000 } = {}) {
     if (typeof cs.wasmMemoryBytes !== 'function') return { skipped: 'no wasmMemoryBytes() in this build' };
-    const { visitor, session } = pair();
+    const { visitor, agent } = mutualPair({});
     const text = 'Sure, the refund is on its way; anything else I can help with today?';
     const start = cs.wasmMemoryBytes();
     const t0 = now();
     const marks = [];
     for (let i = 1; i <= turns; i++) {
-      const env = visitor.sealText(text);
-      keep(session.open(env).bytes);
+      const [from, to] = i % 2 ? [visitor, agent] : [agent, visitor];
+      keep(to.open(from.sealText(text)).bytes);
       if (i === warmup || i % 250_000 === 0 || i === turns) marks.push({ turns: i, bytes: cs.wasmMemoryBytes() });
       if (i % 50_000 === 0) await new Promise((r) => setTimeout(r, 0));
     }
     const ms = now() - t0;
-    return { turns, startBytes: start, marks, ms, usPerTurnPair: (ms * 1000) / turns };
+    return { turns, startBytes: start, marks, ms, usPerTurn: (ms * 1000) / turns, epoch: visitor.epoch };
   },
+};
+
+/**
+ * A/B of two builds in one page (`bash scripts/bench.sh --ab DIR`): the package in `pkg/` against
+ * the one in `pkg-b/`, each with its own module instance, interleaved round by round like the
+ * peers, so a shared machine's load hits both alike. Returns per-figure results for a and b.
+ */
+async function abCompare({ figures: which = ['seal1k', 'sealEmpty', 'open1k', 'seal1m', 'handshake'] } = {}) {
+  const b = await import('./pkg-b/web/chatseal.js');
+  await b.default();
+  const ends = (lib) => {
+    const keyring = new lib.ServiceKeyring();
+    const pk = keyring.generateKey();
+    const svc = new lib.Service(keyring, random(32), discardingStore, MANUAL);
+    const offer = lib.MutualInitiator.offer(MANUAL);
+    const answer = lib.MutualResponder.answer(offer.offerBytes, MANUAL);
+    const visitor = offer.complete(answer.answerBytes);
+    const { session: agent } = answer.accept(visitor.sealText('hello'));
+    visitor.open(agent.sealText('hi'));
+    return { lib, pk, svc, visitor, agent, queue: [], at: 0 };
+  };
+  const A = ends(cs);
+  const B = ends(b);
+  const big = randomLarge(MIB);
+  const empty = new Uint8Array(0);
+  const ops = {
+    seal1k: (e) => ({ op: () => keep(e.visitor.sealText(text1k, LABELS)) }),
+    sealEmpty: (e) => ({ op: () => keep(e.visitor.seal(empty)) }),
+    sealPii: (e) => ({ op: () => keep(e.visitor.sealText(piiText, { mask: true })) }),
+    open1k: (e) => ({
+      prepare: (n) => { e.queue = Array.from({ length: n }, () => e.agent.sealText(text1k, LABELS)); e.at = 0; },
+      op: () => keep(e.visitor.open(e.queue[e.at++]).text),
+    }),
+    seal1m: (e) => ({ op: () => keep(e.visitor.seal(big)) }),
+    handshake: (e) => ({
+      op: () => {
+        const v = e.lib.Session.initiatePinned(e.pk);
+        keep(e.svc.accept(v.sealText('hi')).turn.bytes);
+        v.free();
+      },
+    }),
+  };
+  const out = {};
+  for (const f of which) {
+    out[f] = await measure([{ name: 'a', ...ops[f](A) }, { name: 'b', ...ops[f](B) }], { maxMs: 15_000 });
+  }
+  return out;
+}
+
+/** Operations for benches/browser/profile.mjs: one chatseal call each, looped for a CPU profile. */
+let profiled = null;
+const profileOps = {
+  seal1k: () => { const { visitor } = pinnedPair(); return () => keep(visitor.sealText(text1k, LABELS)); },
+  sealBytes: () => { const { visitor } = pinnedPair(); return () => keep(visitor.seal(bytes1k)); },
+  sealEmpty: () => { const { visitor } = pinnedPair(); const e = new Uint8Array(0); return () => keep(visitor.seal(e)); },
+  sealPii: () => { const { visitor } = pinnedPair(); return () => keep(visitor.sealText(piiText, { mask: true })); },
+  open1k: () => {
+    const { visitor, agent } = mutualPair();
+    let queue = [];
+    let at = 0;
+    return () => {
+      if (at === queue.length) { queue = Array.from({ length: 256 }, () => agent.sealText(text1k, LABELS)); at = 0; }
+      keep(visitor.open(queue[at++]).text);
+    };
+  },
+  seal1m: () => { const { visitor } = pinnedPair(); const big = randomLarge(MIB); return () => keep(visitor.seal(big)); },
+  handshake: () => () => {
+    const visitor = cs.Session.initiatePinned(service.publicKey);
+    keep(service.bare.accept(visitor.sealText('hi')).turn.bytes);
+    visitor.free();
+  },
+  fromText: () => { const b64 = cs.toText(bytes1k); return () => keep(cs.fromText(b64)); },
+  piiScan: () => { const t = piiText.repeat(64); return () => keep(cs.scanPii(t)); },
 };
 
 ready = setup();
 globalThis.bench = {
   ready,
+  prepareProfile(op) { profiled = profileOps[op](); },
+  /** Runs the prepared operation for `ms` milliseconds; returns how many times it ran. */
+  loop(ms) {
+    let n = 0;
+    for (const t0 = now(); now() - t0 < ms; n++) profiled();
+    return n;
+  },
   async run(name, args) {
     await ready;
     return figures[name](args);

@@ -10,18 +10,19 @@
 //!
 //! * Bytes are `Uint8Array`s (a Node `Buffer` is one); their length is checked against the limit
 //!   before the copy, and the copy goes into a zeroizing buffer of exactly that size.
-//! * Text is a primitive string without lone surrogates (they would be silently replaced);
-//!   encoded in JS, measured, then copied into a zeroizing buffer and the JS copy wiped.
+//! * Text is a primitive string without lone surrogates (they would be silently replaced),
+//!   encoded by `TextEncoder.encodeInto` straight into a zeroizing wasm buffer (no JS copy).
 //! * Option objects are plain objects with known fields. Each field's value is first copied into
 //!   a data-only snapshot (fresh arrays and null-prototype objects holding primitives, read once),
 //!   and only the snapshot is given to `serde-wasm-bindgen`, which reads objects with plain property
 //!   access and must never see a Proxy or a getter.
 
 use crate::error::{JsError, JsResult};
+use crate::scrub::Wiped;
 use js_sys::{Array, Uint8Array};
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 #[wasm_bindgen]
 extern "C" {
@@ -48,8 +49,9 @@ extern "C" {
     type TextEncoder;
     #[wasm_bindgen(constructor)]
     fn new() -> TextEncoder;
-    #[wasm_bindgen(method)]
-    fn encode(this: &TextEncoder, text: &JsValue) -> Uint8Array;
+    /// Encodes a primitive string into `into`; returns `{ read, written }`.
+    #[wasm_bindgen(method, js_name = encodeInto)]
+    fn encode_into(this: &TextEncoder, text: &JsValue, into: &Uint8Array) -> JsValue;
 
     /// A `RegExp`, tested against a JS string without copying it into wasm.
     #[wasm_bindgen(js_name = RegExp)]
@@ -80,6 +82,11 @@ struct Intrinsics {
     encoder: TextEncoder,
     /// Matches a lone surrogate in a string (in `u` mode a pair is one code point).
     lone_surrogate: Pattern,
+    /// Property names read on every call, made into JS strings once (each `&str` → JS string
+    /// conversion is a `TextDecoder` call).
+    enumerable: JsValue,
+    length_key: JsValue,
+    written: JsValue,
 }
 
 impl Intrinsics {
@@ -94,6 +101,9 @@ impl Intrinsics {
             uint8_array: JsValue::from_str("Uint8Array"),
             encoder: TextEncoder::new(),
             lone_surrogate: Pattern::new("[\\uD800-\\uDFFF]", "u"),
+            enumerable: JsValue::from_str("enumerable"),
+            length_key: JsValue::from_str("length"),
+            written: JsValue::from_str("written"),
         })
     }
 }
@@ -104,6 +114,14 @@ thread_local! {
 
 fn with_intrinsics<T>(f: impl FnOnce(&Intrinsics) -> Option<T>) -> Option<T> {
     INTRINSICS.with(|i| i.as_ref().and_then(f))
+}
+
+/// `target[name]` for one of the cached property names; `Err` when reading throws.
+fn get_cached(target: &JsValue, name: impl FnOnce(&Intrinsics) -> &JsValue) -> Result<JsValue, ()> {
+    INTRINSICS.with(|i| match i.as_ref() {
+        Some(i) => reflect_get(target, name(i)).map_err(|_| ()),
+        None => Err(()),
+    })
 }
 
 /// `target[key]` for a string key; `Err` when reading throws (or `target` is not an object).
@@ -144,12 +162,12 @@ fn copy_into(src: &JsValue, dst: &mut [u8]) -> Option<()> {
 }
 
 /// A `Uint8Array` argument of at most `max` bytes, copied into zeroizing wasm memory.
-pub(crate) fn bytes(value: &JsValue, what: &str, max: usize) -> JsResult<Zeroizing<Vec<u8>>> {
+pub(crate) fn bytes(value: &JsValue, what: &str, max: usize) -> JsResult<Wiped<Vec<u8>>> {
     let length = uint8_length(value).ok_or_else(|| JsError::invalid(what, "a Uint8Array"))?;
     if length > max as f64 {
         return Err(JsError::too_large(what, &format!("{max} bytes")));
     }
-    let mut out = Zeroizing::new(vec![0u8; length as usize]);
+    let mut out = Wiped::new(vec![0u8; length as usize]);
     copy_into(value, &mut out).ok_or_else(|| JsError::invalid(what, "a readable Uint8Array"))?;
     Ok(out)
 }
@@ -165,9 +183,9 @@ pub(crate) fn array<const N: usize>(value: &JsValue, what: &str) -> JsResult<Zer
     Ok(out)
 }
 
-/// Checks that `value` is a primitive string of at most `max_units` UTF-16 code units with no
-/// lone surrogate.
-fn check_string(value: &JsValue, what: &str, max_units: usize) -> JsResult<()> {
+/// Checks that `value` is a primitive string of at most `max_units` UTF-16 code units; returns
+/// its length in units.
+fn string_units(value: &JsValue, what: &str, max_units: usize) -> JsResult<usize> {
     if !value.is_string() {
         return Err(JsError::invalid(what, "a string"));
     }
@@ -175,36 +193,66 @@ fn check_string(value: &JsValue, what: &str, max_units: usize) -> JsResult<()> {
     if units > max_units {
         return Err(JsError::too_large(what, &format!("{max_units} characters")));
     }
+    Ok(units)
+}
+
+/// Refuses a string holding a lone surrogate.
+fn no_lone_surrogate(value: &JsValue, what: &str) -> JsResult<()> {
     if with_intrinsics(|i| Some(i.lone_surrogate.test(value))).unwrap_or(true) {
         return Err(JsError::invalid(what, "well-formed text (no lone surrogates)"));
     }
     Ok(())
 }
 
-/// A text argument of at most `max` UTF-8 bytes, in zeroizing wasm memory. The JS-side copy made
-/// to encode it is wiped; the string itself belongs to the JS engine (see the README on what
-/// zeroization cannot reach).
-pub(crate) fn text(value: &JsValue, what: &str, max: usize) -> JsResult<Zeroizing<String>> {
-    check_string(value, what, max)?;
-    let encoded =
-        with_intrinsics(|i| Some(i.encoder.encode(value))).ok_or_else(|| JsError::invalid(what, "a string"))?;
-    let length = encoded.length() as usize;
-    let copied = if length > max {
-        None
-    } else {
-        let mut out = Zeroizing::new(vec![0u8; length]);
-        copy_into(&encoded, &mut out).map(|()| out)
-    };
-    encoded.fill(0, 0, encoded.length());
-    let mut out = copied.ok_or_else(|| JsError::too_large(what, &format!("{max} bytes")))?;
+/// Checks that `value` is a primitive string of at most `max_units` UTF-16 code units with no
+/// lone surrogate.
+fn check_string(value: &JsValue, what: &str, max_units: usize) -> JsResult<()> {
+    string_units(value, what, max_units)?;
+    no_lone_surrogate(value, what)
+}
+
+/// A text argument of at most `max` UTF-8 bytes, in zeroizing wasm memory. `TextEncoder.encodeInto`
+/// writes it straight into a wasm buffer sized for the worst case (3 bytes per UTF-16 unit), so no
+/// copy of it is made in JS (the string itself belongs to the JS engine: see the README on what
+/// zeroization cannot reach). The encoder turns a lone surrogate into U+FFFD, so only text whose
+/// UTF-8 may hold U+FFFD (a 0xEF byte) is searched for lone surrogates (a genuine U+FFFD passes).
+pub(crate) fn text(value: &JsValue, what: &str, max: usize) -> JsResult<Wiped<String>> {
+    let units = string_units(value, what, max)?;
+    let mut out = Wiped::new(vec![0u8; units * 3]);
+    let written = encode_into(value, &mut out).ok_or_else(|| JsError::invalid(what, "a string"))?;
+    if written > max {
+        return Err(JsError::too_large(what, &format!("{max} bytes")));
+    }
+    out.truncate(written);
+    // U+FFFD is EF BF BD; `contains` on bytes is core's word-at-a-time memchr.
+    if out.contains(&0xEF) {
+        no_lone_surrogate(value, what)?;
+    }
     // TextEncoder writes UTF-8, so this reuses the buffer and never fails.
     match String::from_utf8(core::mem::take(&mut *out)) {
-        Ok(text) => Ok(Zeroizing::new(text)),
+        Ok(text) => Ok(Wiped::new(text)),
         Err(e) => {
-            e.into_bytes().zeroize();
+            drop(Wiped::new(e.into_bytes()));
             Err(JsError::invalid(what, "a string"))
         }
     }
+}
+
+/// `TextEncoder.encodeInto(value, dst)` on a view of `dst` in wasm memory; the bytes written.
+/// `dst` must hold 3 bytes per UTF-16 unit of `value`, so the whole string fits.
+fn encode_into(value: &JsValue, dst: &mut [u8]) -> Option<usize> {
+    if dst.is_empty() {
+        return Some(0);
+    }
+    // The view is made after `dst` was allocated (an allocation can grow, and so replace, the
+    // memory's buffer) and used at once.
+    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+    let view = Uint8Array::new_with_byte_offset_and_length(&memory.buffer(), dst.as_mut_ptr() as u32, dst.len() as u32);
+    with_intrinsics(|i| {
+        let result = i.encoder.encode_into(value, &view);
+        let written = reflect_get(&result, &i.written).ok()?.as_f64()?;
+        (written >= 0.0 && written <= dst.len() as f64).then_some(written as usize)
+    })
 }
 
 /// A short, non-secret string argument (an id, a name).
@@ -214,7 +262,7 @@ pub(crate) fn short_string(value: &JsValue, what: &str, max_units: usize) -> JsR
 }
 
 /// An optional string argument: `undefined` is `None`.
-pub(crate) fn optional_text(value: &JsValue, what: &str, max: usize) -> JsResult<Option<Zeroizing<String>>> {
+pub(crate) fn optional_text(value: &JsValue, what: &str, max: usize) -> JsResult<Option<Wiped<String>>> {
     if value.is_undefined() {
         Ok(None)
     } else {
@@ -249,7 +297,7 @@ fn own_entries(object: &JsValue) -> Result<Vec<(JsValue, JsValue)>, ()> {
             continue; // symbol keys are not data
         }
         let descriptor = reflect_descriptor(object, &key).map_err(|_| ())?;
-        if descriptor.is_undefined() || !reflect_get(&descriptor, &"enumerable".into()).map_err(|_| ())?.is_truthy() {
+        if descriptor.is_undefined() || !get_cached(&descriptor, |i| &i.enumerable)?.is_truthy() {
             continue;
         }
         let value = reflect_get(object, &key).map_err(|_| ())?;
@@ -272,7 +320,7 @@ fn snapshot(value: &JsValue, depth: u32, nodes: &mut u32) -> Result<JsValue, ()>
         return Err(()); // null, bigint, symbol, function
     }
     if is_array(value).map_err(|_| ())? {
-        let length = reflect_get(value, &"length".into()).map_err(|_| ())?.as_f64().ok_or(())?;
+        let length = get_cached(value, |i| &i.length_key)?.as_f64().ok_or(())?;
         if !(0.0..=f64::from(MAX_ITEMS)).contains(&length) {
             return Err(());
         }
@@ -362,6 +410,20 @@ pub(crate) fn string_pairs(
     pairs_too: bool,
 ) -> JsResult<Vec<(String, String)>> {
     let invalid = || JsError::invalid(what, expected);
+    // A plain object of strings (the common case: labels, a mask policy) is read directly: its
+    // own entries are read once each, like a snapshot would, and every value must be a primitive
+    // string. Anything else goes through a snapshot and serde-wasm-bindgen.
+    if value.is_object() && !is_array(value).map_err(|_| invalid())? {
+        if !is_plain_object(value).map_err(|()| invalid())? {
+            return Err(invalid());
+        }
+        return own_entries(value)
+            .map_err(|()| invalid())?
+            .into_iter()
+            .map(|(key, item)| Some((key.as_string()?, item.as_string()?)))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(invalid);
+    }
     let copy = snapshot(value, 0, &mut 0).map_err(|()| invalid())?;
     let pairs = if is_array(&copy).map_err(|_| invalid())? {
         if !pairs_too {
@@ -382,7 +444,7 @@ pub(crate) fn items(value: &JsValue, what: &str, expected: &str, max: u32) -> Js
     if !value.is_object() || !is_array(value).map_err(|_| invalid())? {
         return Err(invalid());
     }
-    let length = reflect_get(value, &"length".into()).map_err(|_| invalid())?.as_f64().ok_or_else(invalid)?;
+    let length = get_cached(value, |i| &i.length_key).map_err(|()| invalid())?.as_f64().ok_or_else(invalid)?;
     if length > f64::from(max) {
         return Err(JsError::too_large(what, &format!("{max} items")));
     }

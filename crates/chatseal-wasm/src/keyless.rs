@@ -136,7 +136,7 @@ impl PseudonymKey {
         scrub::after(|| {
             let bytes = if id.is_string() {
                 let mut text = args::text(id, "id", MAX_ID)?;
-                zeroize::Zeroizing::new(core::mem::take(&mut *text).into_bytes())
+                crate::scrub::Wiped::new(core::mem::take(&mut *text).into_bytes())
             } else {
                 args::bytes(id, "id", MAX_ID)
                     .map_err(|_| JsError::invalid("id", "a string or a Uint8Array of at most 4096 bytes"))?

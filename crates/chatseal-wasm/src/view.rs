@@ -208,6 +208,19 @@ pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> JsResult<JsValue> {
         .map_err(|_| JsError::new("bad_state", "bad state: value not representable in JavaScript"))
 }
 
+/// A fixed name (an enum's wire name, a category) as a JS string. Serialized as a unit variant,
+/// which serde-wasm-bindgen turns into a JS string once per name and then reuses, where a plain
+/// `&str` is decoded anew on every call (about a third of an `open`'s result object was such
+/// decoding: BENCHMARKS.md, per-phase breakdown).
+#[derive(Clone, Copy)]
+pub(crate) struct Name(pub(crate) &'static str);
+
+impl Serialize for Name {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_unit_variant("", 0, self.0)
+    }
+}
+
 /// Bytes as a `Uint8Array` (copied out of wasm memory).
 pub(crate) struct Bytes<'a>(pub(crate) &'a [u8]);
 
@@ -232,7 +245,7 @@ struct StreamView {
 #[derive(Serialize)]
 pub(crate) struct HeaderView {
     handle: String,
-    direction: &'static str,
+    direction: Name,
     epoch: u32,
     seq: u64,
     prev: String,
@@ -245,7 +258,7 @@ impl From<&Header> for HeaderView {
     fn from(h: &Header) -> Self {
         HeaderView {
             handle: h.handle.to_hex(),
-            direction: h.direction.name(),
+            direction: Name(h.direction.name()),
             epoch: h.epoch,
             seq: h.seq,
             prev: hex_encode(&h.prev),
@@ -259,7 +272,7 @@ impl From<&Header> for HeaderView {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct HelloView {
-    mode: &'static str,
+    mode: Name,
     key_id: Option<String>,
     initiator_public: String,
 }
@@ -267,7 +280,7 @@ struct HelloView {
 impl From<&Hello> for HelloView {
     fn from(h: &Hello) -> Self {
         HelloView {
-            mode: h.mode.name(),
+            mode: Name(h.mode.name()),
             key_id: (h.mode == Mode::Pinned).then(|| hex_encode(&h.key_id)),
             initiator_public: hex_encode(&h.initiator_public),
         }
@@ -277,7 +290,7 @@ impl From<&Hello> for HelloView {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct RekeyView {
-    step: &'static str,
+    step: Name,
     public_key: String,
 }
 
@@ -287,7 +300,7 @@ impl From<&Rekey> for RekeyView {
             Rekey::Offer(public) => ("offer", public),
             Rekey::Answer(public) => ("answer", public),
         };
-        RekeyView { step, public_key: hex_encode(public) }
+        RekeyView { step: Name(step), public_key: hex_encode(public) }
     }
 }
 
@@ -296,14 +309,14 @@ struct PiiView<'a>(&'a PiiCounts);
 
 impl Serialize for PiiView<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_map(PiiCategory::ALL.iter().map(|&c| (c.name(), self.0.get(c))))
+        s.collect_map(PiiCategory::ALL.iter().map(|&c| (Name(c.name()), self.0.get(c))))
     }
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct MetadataView<'a> {
-    role: &'static str,
+    role: Name,
     time: u64,
     time_granularity: u32,
     subject: Option<String>,
@@ -314,7 +327,7 @@ pub(crate) struct MetadataView<'a> {
 impl<'a> From<&'a Metadata> for MetadataView<'a> {
     fn from(m: &'a Metadata) -> Self {
         MetadataView {
-            role: m.role.name(),
+            role: Name(m.role.name()),
             time: m.time,
             time_granularity: m.time_granularity,
             subject: m.subject.map(|p| p.to_text()),
@@ -367,9 +380,9 @@ struct OpenedView<'a> {
     bytes: Bytes<'a>,
     metadata: MetadataView<'a>,
     header: HeaderView,
-    order: &'static str,
+    order: Name,
     missing: u64,
-    chain: &'static str,
+    chain: Name,
     peer_ack: PeerAckView,
 }
 
@@ -399,9 +412,9 @@ pub(crate) fn opened(o: &Opened) -> JsResult<JsValue> {
         bytes: Bytes(&o.plaintext),
         metadata: MetadataView::from(&o.metadata),
         header: HeaderView::from(&o.header),
-        order,
+        order: Name(order),
         missing,
-        chain,
+        chain: Name(chain),
         peer_ack: PeerAckView::from(&o.peer_ack),
     })
 }
@@ -435,8 +448,8 @@ pub(crate) fn status(s: &Status) -> JsResult<JsValue> {
 #[serde(rename_all = "camelCase")]
 struct DeletionView<'a> {
     handle: String,
-    side: &'static str,
-    mode: &'static str,
+    side: Name,
+    mode: Name,
     key_id: Option<String>,
     epochs_deleted: &'a [u32],
     keys_deleted: usize,
@@ -450,8 +463,8 @@ struct DeletionView<'a> {
 pub(crate) fn deletion(r: &DeletionRecord, pii_values_deleted: usize) -> JsResult<JsValue> {
     to_js(&DeletionView {
         handle: r.handle.to_hex(),
-        side: r.side.name(),
-        mode: r.mode.name(),
+        side: Name(r.side.name()),
+        mode: Name(r.mode.name()),
         key_id: (r.mode == Mode::Pinned).then(|| hex_encode(&r.key_id)),
         epochs_deleted: &r.epochs_deleted,
         keys_deleted: r.keys_deleted,
@@ -490,7 +503,7 @@ impl<'a> From<&'a DirectionAudit> for DirectionAuditView<'a> {
 
 #[derive(Serialize)]
 struct ClosedByView {
-    direction: &'static str,
+    direction: Name,
     seq: u64,
 }
 
@@ -503,7 +516,7 @@ struct AuditView<'a> {
     closed_by: Option<ClosedByView>,
     after_close: u64,
     foreign: u64,
-    verdict: &'static str,
+    verdict: Name,
 }
 
 /// An `Audit` object.
@@ -512,15 +525,15 @@ pub(crate) fn audit(a: &Audit) -> JsResult<JsValue> {
         handle: a.handle.map(|h| h.to_hex()),
         i2r: DirectionAuditView::from(&a.i2r),
         r2i: DirectionAuditView::from(&a.r2i),
-        closed_by: a.closed_by.map(|(d, seq)| ClosedByView { direction: d.name(), seq }),
+        closed_by: a.closed_by.map(|(d, seq)| ClosedByView { direction: Name(d.name()), seq }),
         after_close: a.after_close,
         foreign: a.foreign,
-        verdict: match a.verdict {
+        verdict: Name(match a.verdict {
             Verdict::Complete => "complete",
             Verdict::Unfinished => "unfinished",
             Verdict::Incomplete => "incomplete",
             Verdict::Broken => "broken",
-        },
+        }),
     })
 }
 
@@ -528,7 +541,7 @@ pub(crate) fn audit(a: &Audit) -> JsResult<JsValue> {
 #[serde(rename_all = "camelCase")]
 struct StateInfoView {
     handle: String,
-    side: &'static str,
+    side: Name,
     generation: u64,
     export_id: String,
 }
@@ -537,7 +550,7 @@ struct StateInfoView {
 pub(crate) fn state_info(i: &StateInfo) -> JsResult<JsValue> {
     to_js(&StateInfoView {
         handle: i.handle.to_hex(),
-        side: i.side.name(),
+        side: Name(i.side.name()),
         generation: i.generation,
         export_id: hex_encode(&i.export_id),
     })
