@@ -81,9 +81,11 @@ pub async fn run(
         "tenant": tenant.tenant,
         "widget_key": tenant.widget_key,
         "moderator_key": tenant.moderator_key,
+        // The demo's human-agent console posts replies of mutual sessions with a service-scoped key.
+        "agent_key": tenant.service_key,
         "service_public_key": chatseal::base64url_encode(public.as_bytes()),
         "service_key_id": chatseal::hex_encode(public.key_id()),
-        "note": "demo mode only: a real deployment never hands out its moderator key",
+        "note": "demo mode only: a real deployment never hands out its moderator or service (agent) keys",
     }));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let relay_stop = {

@@ -5,6 +5,7 @@ mod api;
 mod auth;
 mod hub;
 mod limits;
+mod mailbox;
 mod metrics;
 mod moderation;
 mod ws;
@@ -88,6 +89,7 @@ pub struct AppState {
     keys: Arc<auth::KeyCache>,
     rates: Arc<limits::TenantRates>,
     sockets: Arc<limits::SocketCounts>,
+    mailbox: Arc<mailbox::Mailbox>,
     /// This process's tag in cross-process notifications.
     origin: Arc<str>,
 }
@@ -110,6 +112,7 @@ impl AppState {
             rates: Arc::new(limits::TenantRates::new(config.rate_per_second, config.rate_burst)),
             sockets: Arc::new(limits::SocketCounts::new(config.max_sockets_per_tenant)),
             keys: Arc::new(auth::KeyCache::default()),
+            mailbox: Arc::new(mailbox::Mailbox::default()),
             config: Arc::new(config),
             origin: chatseal::hex_encode(&tag).into(),
         }
@@ -132,6 +135,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/service/stream", get(ws::service_stream))
         .route("/v1/service/deletions", get(api::pending_deletions))
         .route("/v1/service/deletions/{id}/ack", post(api::ack_deletion))
+        .route("/v1/mailbox/offers", get(mailbox::list_offers))
+        .route("/v1/mailbox/{handle}/offer", post(mailbox::post_offer))
+        .route("/v1/mailbox/{handle}/answer", get(mailbox::get_answer).post(mailbox::post_answer))
         .route("/v1/tombstones", get(api::tombstones))
         .route("/v1/audit-log", get(api::audit_log))
         .route("/v1/moderation/pii", get(moderation::pii))

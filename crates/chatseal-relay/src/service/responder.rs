@@ -75,11 +75,38 @@ pub fn builtin_answer(text: &str, pii_findings: u32) -> String {
         1 => " Your widget masked 1 piece of personal data before sealing.".to_owned(),
         n => format!(" Your widget masked {n} pieces of personal data before sealing."),
     };
+    // Quoting the placeholders back shows a widget filling them in locally (the service never
+    // saw the values behind them).
+    let quoted = match placeholders(text).as_slice() {
+        [] => String::new(),
+        found => format!(" You mentioned {}: only your page can fill those in.", found.join(", ")),
+    };
     format!(
-        "Sealed reply from the chatseal demo service: I read your {words}-word message ({} characters).{pii} \
+        "Sealed reply from the chatseal demo service: I read your {words}-word message ({} characters).{pii}{quoted} \
          The relay stored only ciphertext and metadata.",
         text.chars().count()
     )
+}
+
+/// The masking placeholders (`[EMAIL_1]`, `[CARD ****1111]`, `[PHONE]`) in `text`, first
+/// occurrence of each, in order.
+fn placeholders(text: &str) -> Vec<&str> {
+    let mut found: Vec<&str> = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('[') {
+        let tail = rest.get(start..).unwrap_or("");
+        let Some(len) = tail.find(']') else { break };
+        let token = tail.get(..=len).unwrap_or("");
+        let inner = token.get(1..len).unwrap_or("");
+        let shaped = inner.len() <= 24
+            && inner.starts_with(|c: char| c.is_ascii_uppercase())
+            && inner.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || matches!(c, '_' | ' ' | '*'));
+        if shaped && !found.contains(&token) {
+            found.push(token);
+        }
+        rest = tail.get(1..).unwrap_or("");
+    }
+    found
 }
 
 /// Splits text into `n` pieces at word boundaries (concatenating them gives the text).
@@ -242,6 +269,13 @@ mod tests {
             assert_eq!(parts.concat(), t);
         }
         assert_eq!(split_chunks("", 3), [""]);
+    }
+
+    #[test]
+    fn placeholders_are_quoted_back_once_each() {
+        let t = builtin_answer("mail [EMAIL_1] or [EMAIL_1], card [CARD ****1111], [not one] [X", 2);
+        assert!(t.contains(" You mentioned [EMAIL_1], [CARD ****1111]: only your page can fill those in."), "{t}");
+        assert!(!builtin_answer("no placeholders [here]", 0).contains("mentioned"));
     }
 
     #[test]
