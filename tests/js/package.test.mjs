@@ -24,7 +24,7 @@ before(async () => {
   await run('npm', ['install', '--offline', ...NPM_QUIET, tarball], { cwd: project });
 });
 
-test('the tarball holds both flavours, the ESM wrapper, the README, and nothing else', async () => {
+test('the tarball holds both flavours, the ESM wrapper, the client, the README, and nothing else', async () => {
   const files = (await run('tar', ['-tzf', tarball])).trim().split('\n').sort();
   for (const f of [
     'package/package.json',
@@ -38,10 +38,13 @@ test('the tarball holds both flavours, the ESM wrapper, the README, and nothing 
     'package/node/index.mjs',
     'package/node/index.d.mts',
     'package/node/package.json',
+    'package/client/index.js',
+    'package/client/index.d.ts',
+    'package/client/node.js',
   ]) {
     assert.ok(files.includes(f), `${f} missing from the tarball`);
   }
-  const outside = files.filter((f) => !/^package\/(package\.json|README\.md|(web|node)\/)/.test(f));
+  const outside = files.filter((f) => !/^package\/(package\.json|README\.md|(web|node|client)\/)/.test(f));
   assert.deepEqual(outside, []);
 
   const pkg = JSON.parse(readFileSync(join(project, 'node_modules/chatseal/package.json'), 'utf8'));
