@@ -21,7 +21,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 QUICK=0
 [[ "${1:-}" == --quick ]] && QUICK=1
-WIDGETS="${SOAK_WIDGETS:-96}"
+WIDGETS="${SOAK_WIDGETS:-128}"
 if ((QUICK)); then SECS_A=20 SECS_B=25 SECS_C=15; else SECS_A=60 SECS_B=45 SECS_C=30; fi
 
 # shellcheck source=scripts/env.sh
@@ -75,7 +75,23 @@ start_service() { # DIR PORT KEY
   SERVICE_PID=$!
 }
 
-# run_phase NAME DATABASE_URL SECS CRASH(0|1) -> $WORK/NAME/summary.json
+CLK_TCK="$(getconf CLK_TCK)"
+cpu_secs() { # PID -> user+system CPU seconds so far
+  awk -v t="$CLK_TCK" '{ printf "%.2f", ($14 + $15) / t }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+load1() { cut -d' ' -f1 /proc/loadavg; }
+
+# The relay's group-commit counters (SQLite): "batches posts", or "0 0".
+write_batches() { # PORT
+  python3 - "$1" <<'PY' 2>/dev/null || echo "0 0"
+import sys, urllib.request
+text = urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/metrics", timeout=5).read().decode()
+get = lambda name: next((float(l.split()[-1]) for l in text.splitlines() if l.startswith(name + " ")), 0)
+print(int(get("chatseal_relay_sqlite_write_batches_total")), int(get("chatseal_relay_sqlite_batched_posts_total")))
+PY
+}
+
+# run_phase NAME DATABASE_URL SECS CRASH(0|1) -> $WORK/NAME/summary.json, $WORK/NAME/window.json
 run_phase() {
   local name="$1" url="$2" secs="$3" crash="$4" dir="$WORK/$1" port
   mkdir -p "$dir"
@@ -92,6 +108,23 @@ run_phase() {
   "$BIN/chatseal-soak" --relay "http://127.0.0.1:$port" --widget-key "$wkey" --public-key "$pub" \
     --widgets "$WIDGETS" --secs "$secs" --canaries "$CANARIES" >"$dir/summary.json" 2>>"$dir/driver.log" &
   DRIVER_PID=$!
+  # What the processes use while the widgets send (steady phases): CPU seconds of each, the
+  # machine's load, the relay's write batches.
+  local l0 c0r c0s c0d b0 b1
+  l0="$(load1)" c0r="$(cpu_secs "$RELAY_PID")" c0s="$(cpu_secs "$SERVICE_PID")" c0d="$(cpu_secs "$DRIVER_PID")"
+  b0="$(write_batches "$port")"
+  if ((!crash)); then
+    sleep "$secs"
+    b1="$(write_batches "$port")"
+    python3 - "$dir/window.json" "$l0" "$(load1)" "$(cpu_secs "$RELAY_PID")" "$c0r" "$(cpu_secs "$SERVICE_PID")" "$c0s" \
+      "$(cpu_secs "$DRIVER_PID")" "$c0d" $b0 $b1 <<'PY'
+import json, sys
+a = sys.argv
+f = lambda i: float(a[i])
+json.dump({"load_start": f(2), "load_end": f(3), "cpu_relay": f(4) - f(5), "cpu_service": f(6) - f(7),
+           "cpu_driver": f(8) - f(9), "batches": f(12) - f(10), "batched_posts": f(13) - f(11)}, open(a[1], "w"))
+PY
+  fi
   if ((crash)); then
     sleep $((secs / 3))
     echo "   kill -9 relay (pid $RELAY_PID) at $((secs / 3))s; restarting"
@@ -110,7 +143,9 @@ run_phase() {
   kill -9 "$SERVICE_PID" "$RELAY_PID" 2>/dev/null || true
   wait "$SERVICE_PID" "$RELAY_PID" 2>/dev/null || true
   SERVICE_PID="" RELAY_PID=""
+  [[ -f "$dir/window.json" ]] || echo '{"load_start": '"$l0"', "load_end": '"$(load1)"'}' >"$dir/window.json"
   echo "   $(cat "$dir/summary.json")"
+  echo "   window: $(cat "$dir/window.json")"
 }
 
 PHASES="${SOAK_PHASES:-ABC}"
@@ -148,6 +183,7 @@ python3 - "$WORK" "$FOUND" "$QUICK" "$(wc -l <"$CANARIES")" "$(nproc)" >"$WORK/f
 import json, sys, datetime
 work, found, quick, n_canaries, cores = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1", int(sys.argv[4]), sys.argv[5]
 phases = {p: json.load(open(f"{work}/{p}/summary.json")) for p in "ABC"}
+windows = {p: json.load(open(f"{work}/{p}/window.json")) for p in "ABC"}
 names = {"A": "steady, SQLite", "B": "kill -9 relay + service, SQLite", "C": "steady, PostgreSQL"}
 acked = sum(s["acked"] for s in phases.values())
 lost = sum(s["lost"] + s["wrong_answers"] for s in phases.values())
@@ -155,8 +191,17 @@ dup = sum(s["duplicated"] for s in phases.values())
 bad = sum(s["audit_bad"] for s in phases.values())
 a = phases["A"]
 rows = "\n".join(
-    f"| {p} | {names[p]} | {s['secs']} | {s['widgets']} | {s['acked']} | {s['rate']} | {s['p50_ms']:.1f} | {s['p99_ms']:.1f} | {s['lost']} | {s['duplicated']} | {s['resent']} | {s['reconnects']} | {s['conversations']} | {s['audit_bad']} |"
+    f"| {p} | {names[p]} | {s['secs']} | {s['widgets']} | {s['acked']} | {s['rate']} | {s['p50_ms']:.1f} | {s['p99_ms']:.1f} | {s['lost']} | {s['duplicated']} | {s['resent']} | {s['reconnects']} | {s['conversations']} | {s['audit_bad']} | {windows[p]['load_start']:.2f} → {windows[p]['load_end']:.2f} |"
     for p, s in phases.items())
+def cpu_row(p):
+    w, s = windows[p], phases[p]
+    turns = max(s["rate"] * s["secs"], 1)
+    ms = lambda k: f"{w[k] * 1000 / turns:.3f}"
+    batch = f"{w['batched_posts'] / w['batches']:.1f}" if w.get("batches") else "n/a (no group commit)"
+    total = sum(w[k] for k in ("cpu_relay", "cpu_service", "cpu_driver"))
+    return (f"| {p} | {ms('cpu_relay')} | {ms('cpu_service')} | {ms('cpu_driver')} | {total * 1000 / turns:.3f} | "
+            f"{total / s['secs'] / int(cores) * 100:.0f}% | {batch} |")
+cpu_rows = "\n".join(cpu_row(p) for p in "AC" if "cpu_relay" in windows[p])
 line = f"soak: acked={acked} lost={lost} duplicated={dup} canaries={found} rate={a['rate']} p99_ms={a['p99_ms']:.1f}"
 doc = f"""# Reliability of the reference backend
 
@@ -169,10 +214,20 @@ conversation (the last one a close), then a new conversation. A turn counts as *
 relay answered its post with 2xx; *lost* when its answer never arrived (or was wrong); *duplicated*
 when an envelope was delivered twice or did not open. After each phase every conversation is
 audited by the relay (`chatseal::audit`): *audit bad* counts verdicts other than complete/unfinished.
+*load* is the machine's 1-minute load average when the widgets started and when they stopped
+(other work on the machine competes for the same cores: compare the CPU figures below).
 
-| phase | what | s | widgets | acked | turns/s | p50 ms | p99 ms | lost | duplicated | resent | reconnects | conversations | audit bad |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+| phase | what | s | widgets | acked | turns/s | p50 ms | p99 ms | lost | duplicated | resent | reconnects | conversations | audit bad | load |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 {rows}
+
+CPU time per turn while the widgets sent (steady phases; user + system, from `/proc`), the share
+of the machine the three processes used together, and the posts per SQLite write transaction
+(group commit):
+
+| phase | relay ms/turn | service end ms/turn | widgets ms/turn | all ms/turn | share of {cores} cores | posts per commit |
+| --- | --- | --- | --- | --- | --- | --- |
+{cpu_rows}
 
 Latency is from the widget's post to the last chunk of the answer arriving on its live socket
 (closed loop: every widget waits for its answer before the next turn). Phase B kills the relay

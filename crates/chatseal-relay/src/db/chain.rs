@@ -147,19 +147,52 @@ pub(super) enum Param<'a> {
     OptBlob(Option<&'a [u8]>),
 }
 
+/// Columns of `envelopes` in the order of [`envelope_params`].
+fn envelope_columns() -> String {
+    let pii_cols: Vec<&str> = PiiCategory::ALL.into_iter().map(pii_column).collect();
+    format!(
+        "conversation_id, direction, seq, epoch, role, time, time_granularity, length_bucket, subject, {}, flags, \
+         labels, link, ack_seq, is_close, stream_start, stream_end, stored_at, body",
+        pii_cols.join(", ")
+    )
+}
+
+/// `$from, $from + 1, ...`: `n` placeholders.
+fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Parameters of [`envelope_params`].
+const ENVELOPE_PARAMS: usize = 25;
+
 /// `INSERT INTO envelopes ... RETURNING id` with [`envelope_params`].
 pub(super) fn insert_envelope_sql() -> &'static str {
     static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     SQL.get_or_init(|| {
-        let pii_cols: Vec<&str> = PiiCategory::ALL.into_iter().map(pii_column).collect();
         format!(
-            "INSERT INTO envelopes (conversation_id, direction, seq, epoch, role, time, time_granularity, length_bucket, \
-             subject, {}, flags, labels, link, ack_seq, is_close, stream_start, stream_end, stored_at, body) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, \
-             $22, $23, $24, $25) RETURNING id",
-            pii_cols.join(", ")
+            "INSERT INTO envelopes ({}) VALUES ({}) RETURNING id",
+            envelope_columns(),
+            placeholders(1, ENVELOPE_PARAMS)
         )
     })
+}
+
+/// Postgres: a post's writes as one statement (data-modifying CTEs, atomic without a
+/// transaction of its own, one round trip instead of five): `head` moves the chain head (or
+/// creates the conversation) with its `head_params` parameters and returns the conversation id;
+/// the envelope row, with [`envelope_params`] but the first, is inserted only if it did; then
+/// the insert is announced (channel and payload prefix as the last two parameters). No row back
+/// means the head moved meanwhile (or another writer created the conversation).
+pub(super) fn postgres_post_sql(head: &str, head_params: usize) -> String {
+    let columns = envelope_columns();
+    let values = placeholders(head_params + 1, ENVELOPE_PARAMS - 1);
+    let channel = head_params + ENVELOPE_PARAMS;
+    format!(
+        "WITH head AS ({head} RETURNING id), \
+         stored AS (INSERT INTO envelopes ({columns}) SELECT head.id, {values} FROM head RETURNING id, conversation_id) \
+         SELECT stored.id, stored.conversation_id, pg_notify(${channel}, ${} || stored.id::text)::text AS notified FROM stored",
+        channel + 1
+    )
 }
 
 /// The parameters of [`insert_envelope_sql`] for a row.
@@ -195,6 +228,10 @@ pub(super) fn envelope_params(row: &StoredEnvelope) -> Vec<Param<'_>> {
 /// `INSERT INTO conversations ... RETURNING id` for a hello, with [`create_params`].
 pub(super) const CREATE_SQL: &str = "INSERT INTO conversations (tenant_id, handle, created_at, last_at, i2r_next, \
     i2r_link, i2r_closed) VALUES ($1, $2, $3, $4, 1, $5, $6) RETURNING id";
+
+/// [`CREATE_SQL`] as a [`postgres_post_sql`] head: nothing when another writer created it.
+pub(super) const POSTGRES_CREATE_HEAD: &str = "INSERT INTO conversations (tenant_id, handle, created_at, last_at, \
+    i2r_next, i2r_link, i2r_closed) VALUES ($1, $2, $3, $4, 1, $5, $6) ON CONFLICT (tenant_id, handle) DO NOTHING";
 
 pub(super) fn create_params<'a>(insert: &'a Insert<'_>, at: i64) -> Vec<Param<'a>> {
     vec![

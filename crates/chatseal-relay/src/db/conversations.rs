@@ -211,6 +211,16 @@ impl Db {
             };
             let done = match chain::decide(conv, insert, same, acked_link)? {
                 Decision::Repeat(row) => return Ok(PostOutcome::Repeated(row)),
+                Decision::Create if self.backend == Backend::Postgres => {
+                    let at = coarse_now();
+                    self.post_postgres(chain::POSTGRES_CREATE_HEAD, chain::create_params(insert, at), insert, at)
+                        .await?
+                }
+                Decision::Append(conv) if self.backend == Backend::Postgres => {
+                    let (at, d) = (coarse_now(), insert.inspection.header.direction);
+                    self.post_postgres(chain::append_sql(d), chain::append_params(&conv, insert, at), insert, at)
+                        .await?
+                }
                 Decision::Create => self.create(insert).await?,
                 Decision::Append(conv) => self.append(&conv, insert).await?,
             };
@@ -236,6 +246,29 @@ impl Db {
             .fetch_optional(&self.pool)
             .await?;
         row.as_ref().map(StoredEnvelope::from_row).transpose()
+    }
+
+    /// Postgres: moves the head (or creates the conversation) and stores the envelope in one
+    /// statement; `None` if another writer got there first.
+    async fn post_postgres(
+        &self,
+        head: &str,
+        head_params: Vec<Param<'_>>,
+        insert: &Insert<'_>,
+        at: i64,
+    ) -> Result<Option<StoredEnvelope>, sqlx::Error> {
+        let sql = chain::postgres_post_sql(head, head_params.len());
+        let mut row = chain::new_row(insert, 0, at);
+        let mut params = head_params;
+        params.extend(chain::envelope_params(&row).into_iter().skip(1)); // the id comes from `head`
+        params.push(Param::Text(NOTIFY_CHANNEL.to_owned()));
+        params.push(Param::Text(format!("{}:e:{}:", insert.origin, insert.tenant_id)));
+        let Some(stored) = bind(sqlx::query(&sql), params).fetch_optional(&self.pool).await? else {
+            return Ok(None);
+        };
+        row.id = stored.try_get("id")?;
+        row.conversation_id = stored.try_get("conversation_id")?;
+        Ok(Some(row))
     }
 
     /// Creates the conversation of a hello and stores it; `None` if another writer created it.
