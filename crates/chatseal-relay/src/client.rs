@@ -286,7 +286,10 @@ impl RelayClient {
         let mut request = url.into_client_request().map_err(|_| ClientError::protocol("bad relay URL"))?;
         let auth = format!("Bearer {}", self.key).parse().map_err(|_| ClientError::protocol("bad key"))?;
         request.headers_mut().insert("authorization", auth);
-        match tokio_tungstenite::connect_async(request).await {
+        // tungstenite zero-fills its read buffer before every read: keep it small (a larger
+        // message is read in several pieces).
+        let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default().read_buffer_size(16 * 1024);
+        match tokio_tungstenite::connect_async_with_config(request, Some(config), true).await {
             Ok((ws, _)) => Ok(LiveStream { ws }),
             Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
                 let status = response.status().as_u16();

@@ -19,6 +19,12 @@ use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 
+/// Read buffer of a socket. tungstenite zero-fills its read buffer (128 KiB by default) before
+/// every read, also the reads that find nothing: a loop that polls its socket after each event
+/// it sends spent more time clearing that buffer than sending. Clients send little (a close, a
+/// pong); a larger frame still arrives whole, read in pieces of this size.
+const READ_BUFFER: usize = 4096;
+
 type Sink = SplitSink<WebSocket, Message>;
 
 /// Why a socket loop ended early (the peer left or a read failed).
@@ -73,7 +79,7 @@ pub(super) async fn conversation_live(
         .audit(caller.tenant(), caller.key_id(), "subscribe", &conv.handle.to_hex(), &format!("since={cursor}"))
         .await?;
     let tenant = caller.tenant();
-    Ok(ws.on_upgrade(move |socket| async move {
+    Ok(ws.read_buffer_size(READ_BUFFER).on_upgrade(move |socket| async move {
         let gauge = state.metrics.sockets.get_or_create(&super::metrics::label("kind", "conversation")).clone();
         gauge.inc();
         let mut rx = state.hub.conversation(tenant, conv.handle);
@@ -159,7 +165,7 @@ pub(super) async fn service_stream(
     let slot = state.sockets.open(caller.tenant())?;
     state.db.audit(caller.tenant(), caller.key_id(), "subscribe", "service-stream", "").await?;
     let tenant = caller.tenant();
-    Ok(ws.on_upgrade(move |socket| async move {
+    Ok(ws.read_buffer_size(READ_BUFFER).on_upgrade(move |socket| async move {
         let gauge = state.metrics.sockets.get_or_create(&super::metrics::label("kind", "service")).clone();
         gauge.inc();
         let _ = service_loop(&state, tenant, socket).await;

@@ -78,6 +78,7 @@ impl ServiceStore {
         // WAL + synchronous=NORMAL: a committed write survives the process being killed.
         conn.pragma_update(None, "journal_mode", "WAL").map_err(store_err)?;
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(store_err)?;
+        conn.set_prepared_statement_cache_capacity(32); // every statement here, parsed once
         conn.pragma_update(None, "secure_delete", "ON").map_err(store_err)?;
         conn.execute_batch(SCHEMA).map_err(store_err)?;
         Ok(ServiceStore {
@@ -126,32 +127,33 @@ impl ServiceStore {
 
     fn write_staged(&self, tx: &rusqlite::Transaction<'_>, handle: &SessionHandle) -> Result<(), Error> {
         let staged = self.staged.lock().map_err(|_| Error::Store("staging lock"))?.remove(handle).unwrap_or_default();
-        let h = handle.as_bytes().to_vec();
+        let h = handle.as_bytes().as_slice();
+        let run = |sql: &str, params: &[&dyn rusqlite::ToSql]| {
+            tx.prepare_cached(sql).and_then(|mut s| s.execute(params)).map(drop).map_err(store_err)
+        };
         for env in staged.outbox {
-            tx.execute("INSERT INTO outbox (handle, envelope) VALUES (?1, ?2)", params![h, env]).map_err(store_err)?;
+            run("INSERT INTO outbox (handle, envelope) VALUES (?1, ?2)", params![h, env])?;
         }
         for (seq, env) in staged.pending_add {
-            tx.execute(
+            run(
                 "INSERT OR IGNORE INTO pending (handle, seq, envelope) VALUES (?1, ?2, ?3)",
                 params![h, i64_of(seq), env],
-            )
-            .map_err(store_err)?;
+            )?;
         }
         for seq in staged.pending_done {
-            tx.execute("DELETE FROM pending WHERE handle = ?1 AND seq <= ?2", params![h, i64_of(seq)])
-                .map_err(store_err)?;
+            run("DELETE FROM pending WHERE handle = ?1 AND seq <= ?2", params![h, i64_of(seq)])?;
+        }
+        if staged.history.is_empty() {
+            return Ok(());
         }
         for (role, text) in staged.history {
             let sealed = self.seal_history(handle, text.as_bytes())?;
-            tx.execute("INSERT INTO history (handle, role, sealed) VALUES (?1, ?2, ?3)", params![h, role, sealed])
-                .map_err(store_err)?;
+            run("INSERT INTO history (handle, role, sealed) VALUES (?1, ?2, ?3)", params![h, role, sealed])?;
         }
-        tx.execute(
+        run(
             "DELETE FROM history WHERE handle = ?1 AND id NOT IN (SELECT id FROM history WHERE handle = ?1 ORDER BY id DESC LIMIT ?2)",
             params![h, HISTORY_MESSAGES as i64],
         )
-        .map_err(store_err)?;
-        Ok(())
     }
 
     fn cipher(&self) -> XChaCha20Poly1305 {
@@ -212,7 +214,10 @@ impl ServiceStore {
 
     /// Removes an outbox row the relay acknowledged.
     pub fn outbox_done(&self, id: i64) -> Result<(), Error> {
-        self.conn()?.execute("DELETE FROM outbox WHERE id = ?1", params![id]).map_err(store_err)?;
+        let conn = self.conn()?;
+        conn.prepare_cached("DELETE FROM outbox WHERE id = ?1")
+            .and_then(|mut s| s.execute(params![id]))
+            .map_err(store_err)?;
         Ok(())
     }
 
@@ -236,8 +241,8 @@ impl ServiceStore {
     pub fn is_forgotten(&self, handle: &SessionHandle) -> Result<bool, Error> {
         let conn = self.conn()?;
         let found = conn
-            .query_row("SELECT 1 FROM forgotten WHERE handle = ?1", params![handle.as_bytes().to_vec()], |_| Ok(()))
-            .optional()
+            .prepare_cached("SELECT 1 FROM forgotten WHERE handle = ?1")
+            .and_then(|mut s| s.query_row(params![handle.as_bytes().as_slice()], |_| Ok(())).optional())
             .map_err(store_err)?;
         Ok(found.is_some())
     }
@@ -283,10 +288,8 @@ impl RecordStore for ServiceStore {
         let mut conn = self.conn()?;
         let tx = conn.transaction().map_err(store_err)?;
         let inserted = tx
-            .execute(
-                "INSERT OR IGNORE INTO records (handle, generation, record) VALUES (?1, ?2, ?3)",
-                params![handle.as_bytes().to_vec(), i64_of(generation), record],
-            )
+            .prepare_cached("INSERT OR IGNORE INTO records (handle, generation, record) VALUES (?1, ?2, ?3)")
+            .and_then(|mut s| s.execute(params![handle.as_bytes().as_slice(), i64_of(generation), record]))
             .map_err(store_err)?;
         if inserted == 0 {
             self.clear_staged(handle);
@@ -301,10 +304,8 @@ impl RecordStore for ServiceStore {
         let tx = conn.transaction().map_err(store_err)?;
         let h = handle.as_bytes().to_vec();
         let updated = tx
-            .execute(
-                "UPDATE records SET generation = ?1, record = ?2 WHERE handle = ?3 AND generation = ?4",
-                params![i64_of(generation), record, h, i64_of(expected)],
-            )
+            .prepare_cached("UPDATE records SET generation = ?1, record = ?2 WHERE handle = ?3 AND generation = ?4")
+            .and_then(|mut s| s.execute(params![i64_of(generation), record, h, i64_of(expected)]))
             .map_err(store_err)?;
         if updated == 0 {
             self.clear_staged(handle);
