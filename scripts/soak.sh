@@ -11,11 +11,19 @@
 #      2/3, each restarted; the widgets resume (resend unacknowledged posts, reconnect with
 #      their cursor); every acknowledged turn must be answered exactly once, every chain whole
 #   C  steady, PostgreSQL (30 s; --quick 15 s) on a throwaway cluster (127.0.0.1, temp dir)
+# During the steady phases it records the machine's load average and the CPU time of the relay,
+# the service end and the widgets (per turn), and the relay's posts per SQLite commit.
 # Then every canary is searched for in the SQLite files and their WAL, the service stores, the
 # Postgres data directory and all relay and service logs (and one planted on purpose must be
 # found). Writes RELIABILITY.md and ends with the line
 #   soak: acked=<n> lost=0 duplicated=0 canaries=0 rate=<turns/s> p99_ms=<ms>
-# (rate and p99 of phase A). Exit status 1 if any zero is not a zero.
+# (rate and p99 of phase A). Exit status 1 if any zero is not a zero (or a conversation fails
+# its audit); the rate is a figure, not a pass/fail threshold.
+#
+# Environment: SOAK_WIDGETS (default 128), SOAK_TARGET_DIR (cargo target dir, default
+# target/soak), SOAK_PHASES (e.g. "B": only those phases, no canary search, no RELIABILITY.md;
+# exit 1 on lost/duplicated/wrong/broken turns), SOAK_KEEP=1 (keep the work dir with the logs),
+# SOAK_LOG (RUST_LOG of relay and service, default info).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -64,7 +72,7 @@ wait_healthy() {
 
 start_relay() { # DIR PORT URL
   RUST_LOG="${SOAK_LOG:-info}" "$BIN/chatseal-relay" serve --database-url "$3" --listen "127.0.0.1:$2" \
-    --rate 1000000 --burst 1000000 --max-sockets 4096 --db-connections 8 >>"$1/relay.log" 2>&1 &
+    --rate 1000000 --burst 1000000 --max-sockets 4096 --db-connections "${SOAK_DB_CONNECTIONS:-8}" >>"$1/relay.log" 2>&1 &
   RELAY_PID=$!
   wait_healthy "$2"
 }
@@ -80,6 +88,13 @@ cpu_secs() { # PID -> user+system CPU seconds so far
   awk -v t="$CLK_TCK" '{ printf "%.2f", ($14 + $15) / t }' "/proc/$1/stat" 2>/dev/null || echo 0
 }
 load1() { cut -d' ' -f1 /proc/loadavg; }
+# CPU seconds of this script's Postgres cluster (postmaster and its children), 0 without one.
+postgres_cpu() {
+  local pm t=0 p
+  pm="$(head -n1 "${PG_DIR:-/nonexistent}/data/postmaster.pid" 2>/dev/null)" || { echo 0; return; }
+  for p in "$pm" $(pgrep -P "$pm"); do t="$(awk -v t="$t" -v k="$CLK_TCK" '{ printf "%.2f", t + ($14 + $15) / k }' "/proc/$p/stat" 2>/dev/null || echo "$t")"; done
+  echo "$t"
+}
 
 # The relay's group-commit counters (SQLite): "batches posts", or "0 0".
 write_batches() { # PORT
@@ -108,21 +123,23 @@ run_phase() {
   "$BIN/chatseal-soak" --relay "http://127.0.0.1:$port" --widget-key "$wkey" --public-key "$pub" \
     --widgets "$WIDGETS" --secs "$secs" --canaries "$CANARIES" >"$dir/summary.json" 2>>"$dir/driver.log" &
   DRIVER_PID=$!
-  # What the processes use while the widgets send (steady phases): CPU seconds of each, the
-  # machine's load, the relay's write batches.
-  local l0 c0r c0s c0d b0 b1
+  # What the processes use while the widgets send (steady phases, the first secs - 1 seconds:
+  # the driver exits soon after it stops sending): CPU seconds of each, of the Postgres server,
+  # the machine's load, the relay's write batches.
+  local l0 c0r c0s c0d c0p b0 b1 window=$((secs - 1))
   l0="$(load1)" c0r="$(cpu_secs "$RELAY_PID")" c0s="$(cpu_secs "$SERVICE_PID")" c0d="$(cpu_secs "$DRIVER_PID")"
-  b0="$(write_batches "$port")"
+  c0p="$(postgres_cpu)" b0="$(write_batches "$port")"
   if ((!crash)); then
-    sleep "$secs"
+    sleep "$window"
     b1="$(write_batches "$port")"
-    python3 - "$dir/window.json" "$l0" "$(load1)" "$(cpu_secs "$RELAY_PID")" "$c0r" "$(cpu_secs "$SERVICE_PID")" "$c0s" \
-      "$(cpu_secs "$DRIVER_PID")" "$c0d" $b0 $b1 <<'PY'
+    python3 - "$dir/window.json" "$window" "$l0" "$(load1)" "$(cpu_secs "$RELAY_PID")" "$c0r" "$(cpu_secs "$SERVICE_PID")" \
+      "$c0s" "$(cpu_secs "$DRIVER_PID")" "$c0d" "$(postgres_cpu)" "$c0p" $b0 $b1 <<'PY'
 import json, sys
 a = sys.argv
 f = lambda i: float(a[i])
-json.dump({"load_start": f(2), "load_end": f(3), "cpu_relay": f(4) - f(5), "cpu_service": f(6) - f(7),
-           "cpu_driver": f(8) - f(9), "batches": f(12) - f(10), "batched_posts": f(13) - f(11)}, open(a[1], "w"))
+json.dump({"secs": f(2), "load_start": f(3), "load_end": f(4), "cpu_relay": f(5) - f(6), "cpu_service": f(7) - f(8),
+           "cpu_driver": f(9) - f(10), "cpu_postgres": f(11) - f(12), "batches": f(15) - f(13),
+           "batched_posts": f(16) - f(14)}, open(a[1], "w"))
 PY
   fi
   if ((crash)); then
@@ -195,12 +212,13 @@ rows = "\n".join(
     for p, s in phases.items())
 def cpu_row(p):
     w, s = windows[p], phases[p]
-    turns = max(s["rate"] * s["secs"], 1)
+    turns = max(s["rate"] * w["secs"], 1)
     ms = lambda k: f"{w[k] * 1000 / turns:.3f}"
     batch = f"{w['batched_posts'] / w['batches']:.1f}" if w.get("batches") else "n/a (no group commit)"
-    total = sum(w[k] for k in ("cpu_relay", "cpu_service", "cpu_driver"))
-    return (f"| {p} | {ms('cpu_relay')} | {ms('cpu_service')} | {ms('cpu_driver')} | {total * 1000 / turns:.3f} | "
-            f"{total / s['secs'] / int(cores) * 100:.0f}% | {batch} |")
+    total = sum(w[k] for k in ("cpu_relay", "cpu_service", "cpu_driver", "cpu_postgres"))
+    db = ms("cpu_postgres") if w["cpu_postgres"] > 0 else "(in the relay)"
+    return (f"| {p} | {ms('cpu_relay')} | {db} | {ms('cpu_service')} | {ms('cpu_driver')} | {total * 1000 / turns:.3f} | "
+            f"{total / w['secs'] / int(cores) * 100:.0f}% | {batch} |")
 cpu_rows = "\n".join(cpu_row(p) for p in "AC" if "cpu_relay" in windows[p])
 line = f"soak: acked={acked} lost={lost} duplicated={dup} canaries={found} rate={a['rate']} p99_ms={a['p99_ms']:.1f}"
 doc = f"""# Reliability of the reference backend
@@ -221,12 +239,12 @@ audited by the relay (`chatseal::audit`): *audit bad* counts verdicts other than
 | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 {rows}
 
-CPU time per turn while the widgets sent (steady phases; user + system, from `/proc`), the share
-of the machine the three processes used together, and the posts per SQLite write transaction
-(group commit):
+CPU time per turn while the widgets sent (steady phases; user + system, from `/proc`; the
+PostgreSQL server's processes counted apart), the share of the machine all of them used
+together, and the posts per SQLite write transaction (group commit):
 
-| phase | relay ms/turn | service end ms/turn | widgets ms/turn | all ms/turn | share of {cores} cores | posts per commit |
-| --- | --- | --- | --- | --- | --- | --- |
+| phase | relay ms/turn | database server ms/turn | service end ms/turn | widgets ms/turn | all ms/turn | share of {cores} cores | posts per commit |
+| --- | --- | --- | --- | --- | --- | --- | --- |
 {cpu_rows}
 
 Latency is from the widget's post to the last chunk of the answer arriving on its live socket
@@ -235,7 +253,9 @@ Latency is from the widget's post to the last chunk of the answer arriving on it
 Widgets resend posts that got no answer (the relay answers a byte-identical resend with 200 and
 stores nothing), reconnect their live socket with their cursor; the service end re-posts its
 outbox and answers the turns it had opened but not answered. Its latency figures include the
-outages.
+outages. A reply stored while its poster was being killed is announced all the same (the relay
+stores and announces a post in a task of its own), and a re-posted reply is announced again (a
+relay without both once lost one answer here: stored, never delivered to the widget's open socket).
 
 Throughput target (issue 12): at least 1,000 turns/s sustained for 60 s on SQLite on this machine:
 **{'met' if a['rate'] >= 1000 else 'not met'}** ({a['rate']} turns/s in phase A, relay, service end and all widgets sharing
