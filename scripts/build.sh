@@ -59,8 +59,11 @@ command -v wasm-opt >/dev/null || die "wasm-opt not on PATH (tools/node_modules/
 # --- 1. cargo build (once) ------------------------------------------------------
 # sha2's compact SHA-256 (a loop instead of 64 unrolled rounds): 2 KB gzip smaller, no measurable
 # cost (SHA-256 only hashes short inputs here: chain links, HKDF); see BENCHMARKS.md.
-export RUSTFLAGS="${RUSTFLAGS:-}${RUSTFLAGS:+ }--cfg sha2_backend_soft=\"compact\""
-log "cargo build -p $CARGO_PACKAGE --release --lib --target $TARGET ${FEATURE_ARGS[*]} (RUSTFLAGS=$RUSTFLAGS)"
+# SHA2_UNROLLED=1 keeps the unrolled one (scripts/bench.sh's variant).
+if [[ "${SHA2_UNROLLED:-0}" != 1 ]]; then
+  export RUSTFLAGS="${RUSTFLAGS:-}${RUSTFLAGS:+ }--cfg sha2_backend_soft=\"compact\""
+fi
+log "cargo build -p $CARGO_PACKAGE --release --lib --target $TARGET ${FEATURE_ARGS[*]} (RUSTFLAGS=${RUSTFLAGS:-})"
 cargo build -p "$CARGO_PACKAGE" --release --lib --target "$TARGET" "${FEATURE_ARGS[@]}"
 TARGET_DIR="$(cargo metadata --format-version 1 --no-deps |
   node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')"

@@ -6,27 +6,35 @@
 #
 #   bash scripts/size-budget.sh                 # pkg/ (default features: with PII)
 #   bash scripts/size-budget.sh /tmp/pkg-crypto crypto   # a --no-default-features build
+#   bash scripts/size-budget.sh --both          # pkg/, then builds the crypto-only package into a
+#                                               # scratch dir and checks it (what test.sh runs)
 #
-# The budgets are the size measured when they were set plus 5 %. Set 2026-12-03 for the v2
-# bindings (PII build wasm 154,846 + glue 9,738 bytes; crypto-only 114,054 + 9,647), raised from
-# the v1 package's (108,968 + 8,286; 74,650 + 7,983) on purpose: the protocol v2 core (streams,
-# acks and closes, the Service and its record store, audit, pseudonyms), the checked JS boundary
-# (arguments as JsValue with intrinsic brand checks, data-only snapshots, serde-wasm-bindgen for
-# option objects and results), the zeroizing allocator and stack wiping, and the package runtime
-# (freed guard, stream helpers, MemoryRecordStore) appended to the glue. The goals of issue 5
-# (75 KB with PII, 45 KB crypto-only, wasm + glue) are further away; BENCHMARKS.md says where
-# the bytes are. Lower the budgets whenever the package shrinks; raise them only on purpose, in
-# the same commit as the change that needs it, saying why.
+# The budgets are the size measured when they were set plus 1 % (builds are deterministic for a
+# given toolchain; the margin absorbs a patch-level dependency update). Set 2026-12-03 by the
+# performance round (issue 14): PII build wasm 156,043 + glue 9,748 bytes; crypto-only 114,804 +
+# 9,656. History: v1 package 108,968 + 8,286 / 74,650 + 7,983; v2 bindings before the round
+# 155,323 + 9,770 / 114,424 + 9,681 (budgets then were measured + 5 %: 162,600 / 172,800 and
+# 119,800 / 129,900). The goals of issue 14 (75 KB with PII, 45 KB crypto-only, wasm + glue) are
+# further away; BENCHMARKS.md says where the bytes are. Lower the budgets whenever the package
+# shrinks; raise them only on purpose, in the same commit as the change that needs it, saying why.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+if [[ "${1:-}" == --both ]]; then
+  # The crypto-only package costs one more release build of the binding crate (dependencies are
+  # already built: about a minute), so its size is checked in every test run too.
+  bash "$0" "$ROOT/pkg" pii
+  crypto_dir="${TMPDIR:-/tmp}/chatseal-pkg-crypto-only"
+  FEATURES="--no-default-features" PKG_DIR="$crypto_dir" bash "$ROOT/scripts/build.sh" >&2
+  exec bash "$0" "$crypto_dir" crypto
+fi
 PKG_DIR="${1:-$ROOT/pkg}"
 FLAVOUR="${2:-pii}"
 
 case "$FLAVOUR" in
   # bytes of gzip -9:  wasm  wasm+glue
-  pii) WASM_BUDGET=162600 TOTAL_BUDGET=172800 GOAL=75000 ;;
-  crypto) WASM_BUDGET=119800 TOTAL_BUDGET=129900 GOAL=45000 ;;
+  pii) WASM_BUDGET=157700 TOTAL_BUDGET=167500 GOAL=75000 ;;
+  crypto) WASM_BUDGET=116000 TOTAL_BUDGET=125800 GOAL=45000 ;;
   *) echo "[size-budget] unknown flavour '$FLAVOUR' (pii or crypto)" >&2; exit 2 ;;
 esac
 

@@ -294,7 +294,8 @@ export function render(r, benchDir) {
   return lines.join('\n');
 }
 
-// `node report.mjs results.json [BENCHMARKS.md]`: re-render from a saved run.
+// `node report.mjs results.json [BENCHMARKS.md [benchmarks.json]]`: re-render from a saved run
+// (scripts/bench.sh keeps it as $BENCH_SITE/result.json), e.g. after editing notes.md.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { writeFileSync } = await import('node:fs');
   const { dirname } = await import('node:path');
@@ -302,4 +303,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const r = JSON.parse(readFileSync(process.argv[2], 'utf8'));
   const md = render(r, dirname(fileURLToPath(import.meta.url)));
   if (process.argv[3]) writeFileSync(process.argv[3], md); else process.stdout.write(md);
+  if (process.argv[4]) writeFileSync(process.argv[4], JSON.stringify(summary(r), null, 2) + '\n');
 }

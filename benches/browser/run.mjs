@@ -27,6 +27,8 @@ const { values: args } = parseArgs({
     // benchmarks.json are only written from a full run.
     figures: { type: 'string' },
     'bench-json': { type: 'string' },
+    // With --figures ab: which figures to compare (comma-separated; default: the per-turn ones).
+    'ab-figures': { type: 'string' },
   },
 });
 if (!args.site) throw new Error('--site DIR is required');
@@ -127,7 +129,8 @@ try {
       : ['seal1k', 'seal1kDefault', 'sealPii', 'open1k', 'seal1m', 'handshake', 'phases', 'piiScan'];
   results.speed = {};
   for (const name of speedFigures) {
-    const { result, info } = await figure(name);
+    const fnArgs = name === 'ab' && args['ab-figures'] ? { figures: args['ab-figures'].split(',') } : undefined;
+    const { result, info } = await figure(name, fnArgs);
     results.speed[name] = result;
     results.page = info;
   }

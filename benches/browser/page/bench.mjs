@@ -460,6 +460,7 @@ async function abCompare({ figures: which = ['seal1k', 'sealEmpty', 'open1k', 's
   const B = ends(b);
   const big = randomLarge(MIB);
   const empty = new Uint8Array(0);
+  const piiText64 = piiText.repeat(64);
   const ops = {
     seal1k: (e) => ({ op: () => keep(e.visitor.sealText(text1k, LABELS)) }),
     sealEmpty: (e) => ({ op: () => keep(e.visitor.seal(empty)) }),
@@ -469,6 +470,7 @@ async function abCompare({ figures: which = ['seal1k', 'sealEmpty', 'open1k', 's
       op: () => keep(e.visitor.open(e.queue[e.at++]).text),
     }),
     seal1m: (e) => ({ op: () => keep(e.visitor.seal(big)) }),
+    piiScan: (e) => ({ op: () => keep(e.lib.scanPii(piiText64)) }),
     handshake: (e) => ({
       op: () => {
         const v = e.lib.Session.initiatePinned(e.pk);
