@@ -103,9 +103,11 @@ pub fn pii_scan(data: &[u8]) {
     // A second pass changed the text. Two known gaps of `scan` allow it (FUZZING.md, "Open"):
     // with a `Keep` category, kept values are judged again in their real surroundings; and a
     // chain of findings each revealed only by masking the previous one can outrun the
-    // MAX_ROUNDS re-readings, leaving its tail for the next pass. Both only find data next to a
-    // finding of the first pass; and masking again must reach a fixpoint.
-    let close = |a: (usize, usize), b: (usize, usize)| a.0 <= b.1 + 8 && b.0 <= a.1 + 8;
+    // MAX_ROUNDS re-readings, leaving its tail for the next pass. Both only find data near a
+    // finding of the first pass (or near another such: chains), where "near" is within two
+    // context windows (chatseal-pii reads context words up to 40 bytes away); and masking
+    // again must reach a fixpoint.
+    let close = |a: (usize, usize), b: (usize, usize)| a.0 <= b.1 + 80 && b.0 <= a.1 + 80;
     let mut anchors: Vec<(usize, usize)> = m.masked_spans.clone();
     let mut open: Vec<(usize, usize)> = again.findings.iter().map(|f| (f.start, f.end)).collect();
     while let Some(k) = open.iter().position(|&f| anchors.iter().any(|&a| close(f, a))) {
