@@ -662,6 +662,39 @@ async fn a_resend_reaches_subscribers_that_missed_the_first_announcement() {
     h.stop().await;
 }
 
+/// Two relay processes on one database take turns writing one conversation: each decides on
+/// what it last saw (Postgres: its cached chain heads), which the other has moved on from. Posts
+/// the stale view would refuse or append twice are decided again on what is stored: every turn
+/// is stored once, a resend is answered as one, a fork is still refused, the chains stay whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relays_sharing_a_database_decide_on_what_is_stored() {
+    let a = Harness::start().await;
+    let b = a.second().await;
+    let t = a.tenant().await;
+    let mut w = a.widget(&t);
+    let on_b = b.client(&t.widget_key);
+    let hello = w.seal("hello");
+    assert!(w.client.post(&hello).await.unwrap().stored); // A saw seq 0
+    let one = w.seal("one");
+    assert!(on_b.post(&one).await.unwrap().stored); // B stores seq 1
+    let mut twin = fork(&mut w.session);
+    let two = w.seal("two");
+    let forked_two = twin.seal(b"forked two", &w.meta()).unwrap();
+    let p = w.client.post(&two).await.unwrap(); // A's view ends at seq 0
+    assert!(p.stored && p.seq == 2, "{p:?}");
+    assert!(!w.client.post(&one).await.unwrap().stored, "a resend through the stale relay is a resend");
+    assert_eq!(code(on_b.post(&forked_two).await), (409, "duplicate".into()));
+    let three = w.seal("three");
+    assert!(on_b.post(&three).await.unwrap().stored);
+    let four = w.seal("four");
+    assert!(w.client.post(&four).await.unwrap().stored);
+    let page = w.client.fetch(&w.handle(), Default::default()).await.unwrap();
+    assert_eq!(page.envelopes.iter().map(|r| r.seq).collect::<Vec<_>>(), [0, 1, 2, 3, 4]);
+    assert_eq!(w.client.audit(&w.handle()).await.unwrap()["verdict"], "unfinished");
+    b.stop().await;
+    a.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_relay_on_the_same_postgres_delivers_live() {
     if common::postgres_url().is_none() {

@@ -101,6 +101,39 @@ impl ConversationSummary {
         })
     }
 
+    /// The state after `row` (the post `insert`) was stored on `base` (`None`: it created the
+    /// conversation).
+    fn after(base: Option<&ConversationSummary>, insert: &Insert<'_>, row: &StoredEnvelope) -> ConversationSummary {
+        let h = &insert.inspection.header;
+        let mut next = base.cloned().unwrap_or(ConversationSummary {
+            id: row.conversation_id,
+            handle: h.handle,
+            created_at: row.stored_at,
+            last_at: row.stored_at,
+            i2r_next: 0,
+            r2i_next: 0,
+            i2r_closed: false,
+            r2i_closed: false,
+            r2i_ack: -1,
+            links: [None, None],
+            deleted_at: None,
+        });
+        next.last_at = row.stored_at;
+        let link = Some(row.link.clone());
+        match h.direction {
+            Direction::InitiatorToResponder => {
+                (next.i2r_next, next.i2r_closed, next.links[0]) = (h.seq + 1, next.i2r_closed || h.close, link);
+            }
+            Direction::ResponderToInitiator => {
+                (next.r2i_next, next.r2i_closed, next.links[1]) = (h.seq + 1, next.r2i_closed || h.close, link);
+                if let Some(ack) = h.ack {
+                    next.r2i_ack = next.r2i_ack.max(i64_of(ack.seq));
+                }
+            }
+        }
+        next
+    }
+
     /// The cursor just past everything stored.
     pub fn cursor(&self) -> Cursor {
         Cursor { i2r: self.i2r_next, r2i: self.r2i_next }
@@ -196,9 +229,14 @@ impl Db {
         if let Some(group) = &self.group {
             return group.post(insert).await;
         }
-        let handle = insert.inspection.header.handle;
+        let (tenant_id, handle) = (insert.tenant_id, insert.inspection.header.handle);
+        let mut cached = self.heads.get(tenant_id, &handle);
         for _ in 0..4 {
-            let conv = self.conversation(insert.tenant_id, &handle).await?;
+            let from_cache = cached.is_some();
+            let conv = match cached.take() {
+                Some(conv) => Some(conv),
+                None => self.conversation(tenant_id, &handle).await?,
+            };
             let needs = chain::needs(conv.as_ref(), insert);
             let (id, d) = (conv.as_ref().map_or(0, |c| c.id), insert.inspection.header.direction);
             let same = match needs.same {
@@ -209,25 +247,34 @@ impl Db {
                 Some(seq) => self.envelope_at(id, other(d), seq).await?.map(|r| r.link),
                 None => None,
             };
-            let done = match chain::decide(conv, insert, same, acked_link)? {
+            let decision = match chain::decide(conv, insert, same, acked_link) {
+                Ok(append @ Decision::Append(_)) => append,
+                _ if from_cache => continue, // decided again on a fresh read
+                other => other?,
+            };
+            let (done, base) = match decision {
                 Decision::Repeat(row) => return Ok(PostOutcome::Repeated(row)),
                 Decision::Create if self.backend == Backend::Postgres => {
                     let at = coarse_now();
-                    self.post_postgres(chain::POSTGRES_CREATE_HEAD, chain::create_params(insert, at), insert, at)
-                        .await?
+                    let head = chain::create_params(insert, at);
+                    (self.post_postgres(chain::POSTGRES_CREATE_HEAD, head, insert, at).await?, None)
                 }
                 Decision::Append(conv) if self.backend == Backend::Postgres => {
-                    let (at, d) = (coarse_now(), insert.inspection.header.direction);
-                    self.post_postgres(chain::append_sql(d), chain::append_params(&conv, insert, at), insert, at)
-                        .await?
+                    let at = coarse_now();
+                    let head = chain::append_params(&conv, insert, at);
+                    (self.post_postgres(chain::append_sql(d), head, insert, at).await?, Some(conv))
                 }
-                Decision::Create => self.create(insert).await?,
-                Decision::Append(conv) => self.append(&conv, insert).await?,
+                Decision::Create => (self.create(insert).await?, None),
+                Decision::Append(conv) => (self.append(&conv, insert).await?, Some(conv)),
             };
-            if let Some(row) = done {
-                return Ok(PostOutcome::Stored(row));
+            match done {
+                Some(row) => {
+                    self.heads.put(tenant_id, ConversationSummary::after(base.as_ref(), insert, &row));
+                    return Ok(PostOutcome::Stored(row));
+                }
+                // Another writer moved the chain between our read and our write: decide again.
+                None => self.heads.forget(tenant_id, &handle),
             }
-            // Another writer moved the chain between our read and our write: decide again.
         }
         Err(ApiError::conflict("conflict", "concurrent writes to this conversation; retry"))
     }

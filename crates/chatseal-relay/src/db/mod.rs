@@ -7,6 +7,7 @@ mod chain;
 mod conversations;
 mod deletion;
 mod group_commit;
+mod heads;
 mod keys;
 mod moderation;
 mod rows;
@@ -59,6 +60,8 @@ pub struct Db {
     writer: Arc<Mutex<()>>,
     /// SQLite files: the write path of posts (see [`group_commit`]).
     group: Option<group_commit::GroupCommit>,
+    /// The other write path's view of the chain heads (see [`heads`]).
+    heads: heads::Heads,
 }
 
 impl core::fmt::Debug for Db {
@@ -131,7 +134,7 @@ impl Db {
             Some(path) => Some(group_commit::GroupCommit::start(&path, Arc::clone(&writer))?),
             None => None,
         };
-        Ok(Db { pool, backend, url, writer, group })
+        Ok(Db { pool, backend, url, writer, group, heads: heads::Heads::default() })
     }
 
     /// The backend.
