@@ -120,7 +120,7 @@ run_phase() {
   start_relay "$dir" "$port" "$url"
   start_service "$dir" "$port" "$skey"
   echo ">> phase $name: $WIDGETS widgets for ${secs}s on ${url%%:*}$( ((crash)) && echo ', with kill -9 of the relay and of the service')"
-  "$BIN/chatseal-soak" --relay "http://127.0.0.1:$port" --widget-key "$wkey" --public-key "$pub" \
+  "$BIN/chatseal-soak" --relay "http://127.0.0.1:$port" --widget-key="$wkey" --public-key="$pub" \
     --widgets "$WIDGETS" --secs "$secs" --canaries "$CANARIES" >"$dir/summary.json" 2>>"$dir/driver.log" &
   DRIVER_PID=$!
   # What the processes use while the widgets send (steady phases, the first secs - 1 seconds:
