@@ -259,7 +259,7 @@ relay without both once lost one answer here: stored, never delivered to the wid
 
 Throughput target (issue 12): at least 1,000 turns/s sustained for 60 s on SQLite on this machine:
 **{'met' if a['rate'] >= 1000 else 'not met'}** ({a['rate']} turns/s in phase A, relay, service end and all widgets sharing
-{cores} cores).
+{cores} cores with the machine's other work: load {windows['A']['load_start']:.2f} → {windows['A']['load_end']:.2f}).
 
 Canaries: {n_canaries} unique strings were searched for (`grep -a -F`) in the SQLite databases
 with their `-wal`/`-shm` files (the processes were killed, so the WAL was not checkpointed away),
