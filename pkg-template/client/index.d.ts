@@ -202,7 +202,7 @@ export class Conversation {
   send(text: string, options?: { mask?: boolean; labels?: Labels }): Promise<Message>;
   /** Sends, then yields the reply so far (restored) as it streams. */
   ask(text: string, options?: { mask?: boolean; labels?: Labels }): AsyncGenerator<string, void, undefined>;
-  close(text?: string): Promise<Message>;
+  close(text?: string, options?: { mask?: boolean }): Promise<Message>;
   rekeyNow(): void;
   forget(): Promise<Forgotten>;
   release(): Promise<void>;

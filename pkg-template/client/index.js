@@ -307,12 +307,18 @@ export class Conversation {
     }
   }
 
-  /** Sends this end's close (optionally with a last text); the reply's close makes it "finished". */
-  async close(text = '') {
+  /**
+   * Sends this end's close (optionally with a last text, masked like `send` unless `mask: false`);
+   * the reply's close makes it "finished".
+   */
+  async close(text = '', { mask = this._mask } = {}) {
     this._live();
-    const envelope = this._session.close(text, { subject: this._subject });
+    if (typeof text !== 'string') throw new ClientError('invalid_input', 'close(text): text must be a string');
+    const masking = Boolean(mask) && text !== '';
+    const sentAs = masking ? this._session.maskText(text).text : text;
+    const envelope = this._session.close(text, { mask: masking, subject: this._subject });
     this._state = 'closed';
-    const entry = await this._queue(envelope, { text, sentAs: text, masked: false, close: true });
+    const entry = await this._queue(envelope, { text, sentAs, masked: sentAs !== text, close: true });
     this._ended();
     return entry;
   }

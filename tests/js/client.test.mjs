@@ -16,11 +16,13 @@ function backend() {
   const rows = [];
   const subs = new Set();
   const posts = [];
+  const opened = [];
   let handle = null;
   const b = {
     publicKey,
     rows,
     posts,
+    opened,
     down: false,
     tamperReplies: false,
     store(envelope) {
@@ -45,9 +47,10 @@ function backend() {
         if (b.down) throw Object.assign(new Error('offline'), { code: 'offline', retryable: true });
         const { row, stored } = b.store(envelope);
         if (stored) {
-          if (handle === null) handle = service.accept(envelope).handle;
-          else service.open(envelope);
-          b.reply(`re ${row.seq}`);
+          const got = handle === null ? service.accept(envelope) : service.open(envelope);
+          handle = got.handle;
+          opened.push(got.turn.text);
+          if (!got.turn.header.close) b.reply(`re ${row.seq}`);
         }
         return { stored, seq: row.seq, direction: row.direction };
       },
@@ -201,4 +204,16 @@ test('bad options are refused with invalid_input', async () => {
   await assert.rejects(connect({ transport: b.transport, servicePublicKey: b.publicKey, store: memoryStore(), kek: new Uint8Array(5) }), { code: 'invalid_input' });
   await assert.rejects(connect({ transport: b.transport, servicePublicKey: b.publicKey, name: '../x' }), { code: 'invalid_input' });
   await assert.rejects(connect({ relay: 'ftp://x', widgetKey: 'k', servicePublicKey: b.publicKey }), { code: 'invalid_input' });
+});
+
+test('a closing text is masked like any other turn', async () => {
+  const b = backend();
+  const chat = await open(b, memoryStore());
+  await chat.send('hello');
+  await until(() => chat.messages.some((m) => m.state === 'received'), 'the reply');
+  const entry = await chat.close('Bye, write to ann@example.org');
+  assert.equal(b.opened.at(-1), 'Bye, write to [EMAIL_1]');
+  assert.equal(entry.text, 'Bye, write to ann@example.org', 'the transcript keeps what the visitor typed');
+  assert.ok(!b.posts.some((p) => Buffer.from(cs.fromText(p)).toString('latin1').includes('ann@')));
+  await chat.release();
 });
