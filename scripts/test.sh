@@ -20,7 +20,8 @@
 #   build           scripts/build.sh -> pkg/
 #   build-test-hooks  scripts/build.sh with --features test-hooks -> $CHATSEAL_TEST_PKG (the
 #                   memory-scan test's package flavour; never published)
-#   size-budget     scripts/size-budget.sh: gzip -9 of pkg/web's wasm (+ glue) within budget
+#   size-budget     scripts/size-budget.sh --both: gzip -9 of pkg/web's wasm (+ glue) within budget,
+#                   and of a crypto-only build (--no-default-features, one more release build)
 #   pack            npm pack pkg/ + npm install of the tarball into /tmp/chatseal-pack,
 #                   smoke import()/require() of 'chatseal'; links node_modules/ (see below)
 #   tsc             tsc -p tests/ts --strict                     (if tests/ts/tsconfig.json)
@@ -333,7 +334,7 @@ run_step wasm-browsers do_wasm_browsers
 run_step wasm-bindings do_wasm_browsers crates/chatseal-wasm
 run_step build do_build
 run_step build-test-hooks do_build_test_hooks
-run_step size-budget bash scripts/size-budget.sh
+run_step size-budget bash scripts/size-budget.sh --both
 run_step pack do_pack
 CHATSEAL_TARBALL="$(cat "$PACK_DIR/.tarball" 2>/dev/null || true)"
 export CHATSEAL_TARBALL

@@ -21,7 +21,7 @@ export interface AcceptedSession {
 "#;
 
 /// `{ session, turn }`.
-fn accepted(session: Session, turn: &chatseal::Opened) -> JsResult<JsValue> {
+fn accepted(session: Session, turn: &mut chatseal::Opened) -> JsResult<JsValue> {
     let turn = view::opened(turn)?;
     let object = js_sys::Object::new();
     let bad = |_| JsError::busy();
@@ -120,8 +120,8 @@ impl MutualResponder {
     ) -> JsResult<JsValue> {
         scrub::after(|| {
             let envelope = args::bytes(first_envelope, "firstEnvelope", MAX_ENVELOPE)?;
-            let (session, turn) = self.inner.try_borrow_mut().map_err(|_| JsError::busy())?.accept(&envelope)?;
-            accepted(Session::new(inner::wrap(session, self.policy)), &turn)
+            let (session, mut turn) = self.inner.try_borrow_mut().map_err(|_| JsError::busy())?.accept(&envelope)?;
+            accepted(Session::new(inner::wrap(session, self.policy)), &mut turn)
         })
     }
 }

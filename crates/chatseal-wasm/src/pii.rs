@@ -38,7 +38,7 @@ export interface MaskedText {
 
 #[derive(Serialize)]
 struct FindingView {
-    category: &'static str,
+    category: view::Name,
     start: usize,
     end: usize,
 }
@@ -60,7 +60,7 @@ fn finding_views(text: &str, findings: &[Finding]) -> Vec<FindingView> {
     findings
         .iter()
         .zip(offsets)
-        .map(|(f, (start, end))| FindingView { category: f.category.name(), start, end })
+        .map(|(f, (start, end))| FindingView { category: view::Name(f.category.name()), start, end })
         .collect()
 }
 
@@ -117,7 +117,7 @@ impl Session {
                 .withheld
                 .iter()
                 .zip(restored.withheld_utf16())
-                .map(|(w, (start, end))| FindingView { category: w.category.name(), start, end })
+                .map(|(w, (start, end))| FindingView { category: view::Name(w.category.name()), start, end })
                 .collect();
             view::to_js(&RestoredView { text: &restored.text, withheld })
         })

@@ -57,9 +57,10 @@ pub(crate) trait Wipe: Default {
 impl Wipe for Vec<u8> {
     /// Wipes the bytes in use with one `memset` (`fill` on bytes; a `MaybeUninit` fill of the
     /// spare capacity would be a loop of single stores at opt-level "z"). The spare capacity of
-    /// these buffers holds only the zeros they were allocated with (`text` truncates an encoded
-    /// string; nothing grows them), and the allocator wipes the whole block when it is freed,
-    /// which is the moment the `Wiped` is dropped.
+    /// these buffers holds no secret: zeros they were allocated with (`text` truncates an encoded
+    /// string), or an opened turn's padding (the 0x80 marker and zeros `unpad` cut off); nothing
+    /// grows them. And the allocator wipes the whole block when it is freed, which is the moment
+    /// the `Wiped` is dropped.
     fn wipe(&mut self) {
         self.fill(0);
         core::hint::black_box(self.as_mut_slice());

@@ -196,7 +196,7 @@ impl History {
     pub fn reopen(&self, #[wasm_bindgen(unchecked_param_type = "Uint8Array")] envelope: &JsValue) -> JsResult<JsValue> {
         scrub::after(|| {
             let envelope = args::bytes(envelope, "envelope", MAX_ENVELOPE)?;
-            view::opened(&self.inner.reopen(&envelope)?)
+            view::opened(&mut self.inner.reopen(&envelope)?)
         })
     }
 }
@@ -344,7 +344,7 @@ impl Service {
 }
 
 /// `{ handle, turn }`.
-fn service_turn(handle: &SessionHandle, turn: &chatseal::Opened) -> JsResult<JsValue> {
+fn service_turn(handle: &SessionHandle, turn: &mut chatseal::Opened) -> JsResult<JsValue> {
     let turn = view::opened(turn)?;
     let object = js_sys::Object::new();
     let bad = |_| JsError::from(Error::State("result"));
@@ -385,8 +385,8 @@ impl Service {
     ) -> JsResult<JsValue> {
         scrub::after(|| {
             let envelope = args::bytes(first_envelope, "firstEnvelope", MAX_ENVELOPE)?;
-            let (handle, turn) = self.run(|s| s.accept(&envelope))?;
-            service_turn(&handle, &turn)
+            let (handle, mut turn) = self.run(|s| s.accept(&envelope))?;
+            service_turn(&handle, &mut turn)
         })
     }
 
@@ -395,8 +395,8 @@ impl Service {
     pub fn open(&self, #[wasm_bindgen(unchecked_param_type = "Uint8Array")] envelope: &JsValue) -> JsResult<JsValue> {
         scrub::after(|| {
             let envelope = args::bytes(envelope, "envelope", MAX_ENVELOPE)?;
-            let (handle, turn) = self.run(|s| s.open(&envelope))?;
-            service_turn(&handle, &turn)
+            let (handle, mut turn) = self.run(|s| s.open(&envelope))?;
+            service_turn(&handle, &mut turn)
         })
     }
 
@@ -411,8 +411,8 @@ impl Service {
         scrub::after(|| {
             let handle = handle(handle_value, "handle")?;
             let envelope = args::bytes(envelope, "envelope", MAX_ENVELOPE)?;
-            let turn = self.with_core_session(&handle, |session| session.reopen(&envelope))?;
-            view::opened(&turn)
+            let mut turn = self.with_core_session(&handle, |session| session.reopen(&envelope))?;
+            view::opened(&mut turn)
         })
     }
 

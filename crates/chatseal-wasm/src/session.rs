@@ -184,7 +184,7 @@ impl Session {
     pub fn open(&self, #[wasm_bindgen(unchecked_param_type = "Uint8Array")] envelope: &JsValue) -> JsResult<JsValue> {
         scrub::after(|| {
             let envelope = args::bytes(envelope, "envelope", MAX_ENVELOPE)?;
-            self.with(|inner| view::opened(&inner::core_mut(inner).open(&envelope)?))
+            self.with(|inner| view::opened(&mut inner::core_mut(inner).open(&envelope)?))
         })
     }
 
@@ -195,7 +195,7 @@ impl Session {
     pub fn reopen(&self, #[wasm_bindgen(unchecked_param_type = "Uint8Array")] envelope: &JsValue) -> JsResult<JsValue> {
         scrub::after(|| {
             let envelope = args::bytes(envelope, "envelope", MAX_ENVELOPE)?;
-            self.with(|inner| view::opened(&inner::core(inner).reopen(&envelope)?))
+            self.with(|inner| view::opened(&mut inner::core(inner).reopen(&envelope)?))
         })
     }
 

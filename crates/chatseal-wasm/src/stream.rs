@@ -34,9 +34,9 @@ impl StreamReader {
         let envelope = args::bytes(envelope, "envelope", MAX_ENVELOPE)?;
         let mut assembler = self.assembler.try_borrow_mut().map_err(|_| JsError::busy())?;
         with(&self.session, |inner| {
-            let opened = inner::core_mut(inner).open(&envelope)?;
+            let mut opened = inner::core_mut(inner).open(&envelope)?;
             assembler.push(&opened)?;
-            view::opened(&opened)
+            view::opened(&mut opened)
         })
     }
 

@@ -3,13 +3,13 @@
 //! every number an exact JS number (the core keeps counters at or below 2^53 − 1).
 
 use crate::error::{JsError, JsResult};
+use crate::scrub::Wiped;
 use chatseal::{
     hex_encode, Audit, Chain, DeletionRecord, DirectionAudit, Header, Hello, Inspection, Metadata, Mode, Opened, Order,
     PeerAck, PiiCategory, PiiCounts, Rekey, RekeyPolicy, StateInfo, Status, Verdict,
 };
 use serde::{Serialize, Serializer};
 use wasm_bindgen::prelude::*;
-use zeroize::Zeroizing;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_VIEWS: &str = r#"
@@ -387,13 +387,16 @@ struct OpenedView<'a> {
 }
 
 /// An `OpenedTurn` object. The plaintext is copied out to JS (as text and as bytes); the text
-/// decoding, if it had to replace invalid sequences, is wiped here like the plaintext itself.
-pub(crate) fn opened(o: &Opened) -> JsResult<JsValue> {
+/// decoding, if it had to replace invalid sequences, is wiped here like the plaintext itself. The
+/// plaintext moves out of `o` into a [`Wiped`] buffer (one `memset` when dropped, where the
+/// core's `Zeroizing` makes a volatile store per byte); `o` is left with an empty one.
+pub(crate) fn opened(o: &mut Opened) -> JsResult<JsValue> {
+    let plaintext = Wiped::new(core::mem::take(&mut *o.plaintext));
     let lossy;
-    let text = match core::str::from_utf8(&o.plaintext) {
+    let text = match core::str::from_utf8(&plaintext) {
         Ok(text) => text,
         Err(_) => {
-            lossy = Zeroizing::new(String::from_utf8_lossy(&o.plaintext).into_owned());
+            lossy = Wiped::new(String::from_utf8_lossy(&plaintext).into_owned());
             lossy.as_str()
         }
     };
@@ -409,7 +412,7 @@ pub(crate) fn opened(o: &Opened) -> JsResult<JsValue> {
     };
     to_js(&OpenedView {
         text,
-        bytes: Bytes(&o.plaintext),
+        bytes: Bytes(&plaintext),
         metadata: MetadataView::from(&o.metadata),
         header: HeaderView::from(&o.header),
         order: Name(order),
