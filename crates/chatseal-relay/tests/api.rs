@@ -746,3 +746,37 @@ fn role_offset_finds_the_role_byte() {
         assert_eq!(chatseal::inspect(&env).unwrap_err(), chatseal::Error::WrongRole);
     }
 }
+
+/// A mutual-mode conversation is between the visitor and a person at an agent console: its
+/// visitor turns never reach the service end's stream (which could only refuse them and would
+/// get them again at every reconnect), neither from the backlog nor live.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mutual_conversations_stay_off_the_service_stream() {
+    use chatseal::{MutualInitiator, MutualResponder};
+    let h = Harness::start().await;
+    let t = h.tenant().await;
+    let widget = h.client(&t.widget_key);
+    let mutual_turn = |text: &str| {
+        let (mut init, offer) = MutualInitiator::offer(SessionOptions::default()).unwrap();
+        let (_resp, answer) = MutualResponder::answer(&offer, SessionOptions::default()).unwrap();
+        let mut s = init.complete(&answer).unwrap();
+        let m = s.metadata(Role::Visitor, now()).unwrap();
+        (s.seal(text.as_bytes(), &m).unwrap(), s)
+    };
+    let (before, mut agent_session) = mutual_turn("to a person, before the service connects");
+    widget.post(&before).await.unwrap();
+    let mut stream = h.client(&t.service_key).service_stream().await.unwrap();
+    assert!(matches!(stream.next().await.unwrap().unwrap(), LiveEvent::Synced), "backlog without the mutual turn");
+    let m = agent_session.metadata(Role::Visitor, now()).unwrap();
+    widget.post(&agent_session.seal(b"second turn to a person", &m).unwrap()).await.unwrap();
+    let (after, _) = mutual_turn("to a person, while the service listens");
+    widget.post(&after).await.unwrap();
+    // A pinned visitor turn posted last still arrives, and is the first thing that does.
+    let mut w = h.widget(&t);
+    let hello = w.seal("for the service");
+    w.client.post(&hello).await.unwrap();
+    let got = tokio::time::timeout(Duration::from_secs(10), stream.next()).await.unwrap().unwrap().unwrap();
+    let LiveEvent::Envelope(r) = got else { panic!("expected an envelope") };
+    assert_eq!(r.handle, w.handle());
+    h.stop().await;
+}

@@ -174,25 +174,55 @@ pub(super) async fn service_stream(
     }))
 }
 
-/// Next visitor-turn sequence number already sent, per conversation.
-type Sent = HashMap<SessionHandle, u64>;
+/// Per conversation: the next visitor-turn sequence number to send, or `None` for a mutual-mode
+/// conversation, whose visitor talks to a person (an agent console), not to the service end.
+type Sent = HashMap<SessionHandle, Option<u64>>;
+
+/// Whether the conversation of `row` started in pinned mode (read from its stored hello).
+async fn pinned(state: &AppState, row: &StoredEnvelope) -> Result<bool, Gone> {
+    let hello_row = if row.direction == Direction::InitiatorToResponder && row.seq == 0 {
+        None
+    } else {
+        state.db.envelope_at(row.conversation_id, Direction::InitiatorToResponder, 0).await?
+    };
+    let body = hello_row.as_ref().map_or(&row.body, |h| &h.body);
+    Ok(chatseal::inspect(body).ok().and_then(|i| i.hello).is_some_and(|h| h.mode == chatseal::Mode::Pinned))
+}
 
 async fn backlog(state: &AppState, tenant: i64, sent: &mut Sent, tx: &mut Sink) -> Result<(), Gone> {
     for tombstone in state.db.tombstones(tenant, true, 10_000).await? {
         send(tx, json!({ "type": "delete", "tombstone": tombstone })).await?;
     }
     for (handle, row) in state.db.unanswered(tenant, 50_000).await? {
-        forward(tx, sent, &handle, &row).await?;
+        forward(state, tx, sent, &handle, &row).await?;
     }
     send(tx, json!({ "type": "synced" })).await
 }
 
-async fn forward(tx: &mut Sink, sent: &mut Sent, handle: &SessionHandle, row: &StoredEnvelope) -> Result<(), Gone> {
-    let next = sent.get(handle).copied().unwrap_or(0);
-    if row.direction != Direction::InitiatorToResponder || row.seq < next {
+async fn forward(
+    state: &AppState,
+    tx: &mut Sink,
+    sent: &mut Sent,
+    handle: &SessionHandle,
+    row: &StoredEnvelope,
+) -> Result<(), Gone> {
+    if row.direction != Direction::InitiatorToResponder {
         return Ok(());
     }
-    sent.insert(*handle, row.seq + 1);
+    let next = match sent.get(handle) {
+        Some(next) => *next,
+        None if pinned(state, row).await? => Some(0),
+        None => None,
+    };
+    match next {
+        Some(next) if row.seq >= next => {}
+        None => {
+            sent.insert(*handle, None);
+            return Ok(());
+        }
+        Some(_) => return Ok(()),
+    }
+    sent.insert(*handle, Some(row.seq + 1));
     let mut cursor = Cursor::default();
     cursor.advance(row.direction, row.seq);
     send(tx, envelope_message(handle, row, &cursor)).await
@@ -208,7 +238,7 @@ async fn service_loop(state: &AppState, tenant: i64, socket: WebSocket) -> Resul
         tokio::select! {
             event = rx.recv() => match event {
                 Ok(event) => match &*event {
-                    Event::Envelope { handle, row, .. } => forward(&mut tx, &mut sent, handle, row).await?,
+                    Event::Envelope { handle, row, .. } => forward(state, &mut tx, &mut sent, handle, row).await?,
                     Event::Deleted { handle, tombstone, .. } => {
                         sent.remove(handle);
                         send(&mut tx, json!({ "type": "delete", "tombstone": tombstone })).await?;
