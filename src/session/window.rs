@@ -155,7 +155,13 @@ impl ReplayWindow {
             _ => return Err(Error::Malformed("state")),
         };
         w.seen = r.u64()?;
-        if w.highest.is_none() && w.seen != 0 {
+        // Bit 0 (the highest itself) is set whenever there is a highest, and no bit stands for
+        // a number below 0: every other bitmap is a state no session reaches.
+        let valid = match w.highest {
+            None => w.seen == 0,
+            Some(h) => w.seen & 1 == 1 && (h >= WINDOW - 1 || w.seen >> (h + 1) == 0),
+        };
+        if !valid {
             return Err(Error::Malformed("state"));
         }
         for slot in &mut w.slots {
@@ -236,6 +242,19 @@ mod tests {
         let mut live = a.clone();
         live[17 + 16 * (70 % 64)] = 1;
         assert!(ReplayWindow::decode(&mut Reader::new(&live, "state")).is_ok());
+        // Bitmaps no session reaches: the highest not marked, a number below 0 marked.
+        let bitmap = |w: &ReplayWindow, seen: u64| {
+            let mut b = Vec::new();
+            w.encode(&mut b);
+            b[9..17].copy_from_slice(&seen.to_be_bytes());
+            ReplayWindow::decode(&mut Reader::new(&b, "state")).err()
+        };
+        let mut small = ReplayWindow::new();
+        small.accept(2, &l, &l);
+        assert_eq!(bitmap(&small, 0b001), None);
+        assert_eq!(bitmap(&small, 0b101), None, "numbers 2 and 0");
+        assert_eq!(bitmap(&small, 0b110), Some(Error::Malformed("state")), "the highest not marked");
+        assert_eq!(bitmap(&small, 0b1001), Some(Error::Malformed("state")), "number -1 marked");
         // Also found by fuzzing: a highest number above 2^53 − 1 (u64::MAX overflowed `missing`).
         for (highest, ok) in [(MAX_COUNTER, true), (MAX_COUNTER + 1, false), (u64::MAX, false)] {
             let mut big = a.clone();

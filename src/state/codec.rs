@@ -199,5 +199,6 @@ fn decode_receiver(r: &mut Reader<'_>) -> Result<Receiver> {
     let peer_acked = get_opt(r, Reader::u64)?;
     rule(window.highest().is_some() || head_link == [0; LINK_LEN])?;
     rule(peer_closed.is_none_or(|c| window.highest().is_some_and(|h| c <= h)))?;
+    rule(peer_acked.is_none_or(|a| a <= MAX_COUNTER))?;
     Ok(Receiver { window, head_link, peer_closed, peer_acked })
 }
