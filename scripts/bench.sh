@@ -145,7 +145,7 @@ if [[ "$MODE" == variants ]]; then
       FEATURES="--no-default-features $feats" PKG_DIR="$VSITE/pkg-crypto" bash "$ROOT/scripts/build.sh" >&2
     )
     node "$BENCH/run.mjs" --site "$VSITE" --variant "$name" --json "$VSITE/result.json" \
-      --build "cargo args=[$feats] RUSTFLAGS=[$rflags] opt-level=[${olevel:-Cargo.toml}] wasm-opt=[${optflags:-Cargo.toml}]"
+      --build "cargo args=[$feats] RUSTFLAGS=[$rflags] $([[ "$olevel" == SHA2_UNROLLED ]] && echo "SHA2_UNROLLED=1 opt-level=[Cargo.toml]" || echo "opt-level=[${olevel:-Cargo.toml}]") wasm-opt=[${optflags:-Cargo.toml}]"
     node "$BENCH/variants.mjs" "$BENCH/variants.json" "$VSITE/result.json" "$name"
   done
   log "variants done in ${SECONDS}s (benches/browser/variants.json)"
