@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 
 use super::mask::{assemble, Masked};
 use super::restore::{self, Restored};
-use super::{placeholder, scan, slot, MaskMode, MaskPolicy};
+use super::{placeholder, slot, MaskMode, MaskPolicy};
 use crate::{Error, PiiCategory, Result};
 
 /// Most values one vault holds (all categories together).
@@ -90,7 +90,7 @@ impl Vault {
     /// Errors: [`Error::LimitExceeded`] for text over [`MAX_SCAN_BYTES`](super::MAX_SCAN_BYTES) or
     /// a vault that would pass its limits (the vault is then left as it was).
     pub fn mask(&mut self, text: &str, policy: &MaskPolicy) -> Result<Masked> {
-        let findings = scan(text)?;
+        let findings = super::scan_with(text, policy)?;
         let mark = self.entries.len();
         let result = assemble(text, findings, |f, value| {
             Ok(match policy.mode(f.category) {
