@@ -14,7 +14,11 @@
 # performance round (issue 14): PII build wasm 156,043 + glue 9,748 bytes; crypto-only 114,804 +
 # 9,656. History: v1 package 108,968 + 8,286 / 74,650 + 7,983; v2 bindings before the round
 # 155,323 + 9,770 / 114,424 + 9,681 (budgets then were measured + 5 %: 162,600 / 172,800 and
-# 119,800 / 129,900). The goals of issue 14 (75 KB with PII, 45 KB crypto-only, wasm + glue) are
+# 119,800 / 129,900). Raised 2026-12-03 for the PII build only (wasm 157,700 -> 162,800, total
+# 167,500 -> 172,600): masking now settles however long a chain of findings is (each revealed by
+# masking the one before; found by fuzzing), in linear time, which needs an ordered map of the
+# findings and region re-reads: +5,028 bytes gzip (156,094 -> 161,122 wasm; a sorted Vec instead
+# would be quadratic on a 4 MiB chain). The goals of issue 14 (75 KB with PII, 45 KB crypto-only, wasm + glue) are
 # further away; BENCHMARKS.md says where the bytes are. Lower the budgets whenever the package
 # shrinks; raise them only on purpose, in the same commit as the change that needs it, saying why.
 set -euo pipefail
@@ -33,7 +37,7 @@ FLAVOUR="${2:-pii}"
 
 case "$FLAVOUR" in
   # bytes of gzip -9:  wasm  wasm+glue
-  pii) WASM_BUDGET=157700 TOTAL_BUDGET=167500 GOAL=75000 ;;
+  pii) WASM_BUDGET=162800 TOTAL_BUDGET=172600 GOAL=75000 ;;
   crypto) WASM_BUDGET=116000 TOTAL_BUDGET=125800 GOAL=45000 ;;
   *) echo "[size-budget] unknown flavour '$FLAVOUR' (pii or crypto)" >&2; exit 2 ;;
 esac

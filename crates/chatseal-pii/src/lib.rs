@@ -63,21 +63,21 @@ pub struct Finding {
 /// changed a judgement. So even adversarial chains (each finding revealed by masking the one
 /// before) cost a bounded amount of work per finding, and the total stays linear in the text.
 pub fn scan(text: &str) -> Result<Vec<Finding>> {
-    settle(text, |_| false)
+    settle(text, &|_| false)
 }
 
 /// The findings [`Vault::mask`] masks with `policy`: like [`scan`], but the categories the
 /// policy keeps stay in clear in the re-readings, so kept values are judged in the text the
 /// masked output will hold.
 pub fn scan_with(text: &str, policy: &MaskPolicy) -> Result<Vec<Finding>> {
-    settle(text, |c| policy.mode(c) == MaskMode::Keep)
+    settle(text, &|c| policy.mode(c) == MaskMode::Keep)
 }
 
 /// How far around a new finding a re-reading looks: the 40-byte cue look-back, the look-ahead
 /// for extensions and labels, and the neighbours a chain can reach, with room to spare.
 pub const REREAD_MARGIN: usize = 256;
 
-fn settle(text: &str, kept: impl Fn(PiiCategory) -> bool) -> Result<Vec<Finding>> {
+fn settle(text: &str, kept: &dyn Fn(PiiCategory) -> bool) -> Result<Vec<Finding>> {
     if text.len() > MAX_SCAN_BYTES {
         return Err(Error::LimitExceeded("pii scan input longer than MAX_SCAN_BYTES"));
     }
@@ -90,7 +90,7 @@ fn settle(text: &str, kept: impl Fn(PiiCategory) -> bool) -> Result<Vec<Finding>
     while !regions.is_empty() && masked > 0 {
         let mut fresh = Vec::new();
         for &(start, end) in &regions {
-            reread(text, start, end, &findings, &kept, &mut fresh);
+            reread(text, start, end, &findings, kept, &mut fresh);
         }
         fresh.sort_unstable_by_key(|f| f.start);
         fresh.dedup();
@@ -110,7 +110,7 @@ fn reread(
     start: usize,
     end: usize,
     findings: &BTreeMap<usize, Finding>,
-    kept: &impl Fn(PiiCategory) -> bool,
+    kept: &dyn Fn(PiiCategory) -> bool,
     out: &mut Vec<Finding>,
 ) {
     // The finding that may reach into the region from before it, then the ones starting inside.
