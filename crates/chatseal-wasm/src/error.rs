@@ -108,13 +108,3 @@ impl From<JsError> for JsValue {
 pub fn error_codes() -> js_sys::Array {
     Error::CODES.iter().copied().map(JsValue::from_str).collect()
 }
-
-/// Whether `value` is an error thrown by chatseal (narrows its type in TypeScript). Never throws:
-/// a value whose properties cannot be read is not a chatseal error.
-#[wasm_bindgen(js_name = isChatsealError, unchecked_return_type = "value is ChatsealError")]
-pub fn is_chatseal_error(#[wasm_bindgen(unchecked_param_type = "unknown")] value: &JsValue) -> bool {
-    let read = |key: &str| crate::args::get(value, key).ok().and_then(|v| v.as_string());
-    crate::args::is_error(value)
-        && read("name").as_deref() == Some("ChatsealError")
-        && read("code").is_some_and(|c| Error::CODES.contains(&c.as_str()))
-}

@@ -3,7 +3,8 @@
 
 use crate::args;
 use crate::error::{JsError, JsResult};
-use crate::inner::{self, Policy};
+use crate::inner;
+use crate::options::Policy;
 use crate::options::SessionArgs;
 use crate::session::Session;
 use crate::{scrub, view};

@@ -2,21 +2,13 @@
 //! `chatseal::Session` in crypto-only builds, behind one set of functions so the bindings do not
 //! care which.
 
-use crate::options::{Masking, TurnArgs};
+use crate::options::{Masking, Policy, TurnArgs};
 use chatseal::{ImportOptions, Metadata, Result, Session, SessionHandle};
 
 #[cfg(feature = "pii")]
 pub(crate) type Inner = chatseal_pii::MaskedSession;
 #[cfg(not(feature = "pii"))]
 pub(crate) type Inner = Session;
-
-/// The masking policy a new session starts with.
-#[cfg(feature = "pii")]
-pub(crate) type Policy = chatseal_pii::MaskPolicy;
-/// No masking in crypto-only builds.
-#[cfg(not(feature = "pii"))]
-#[derive(Clone, Copy, Default)]
-pub(crate) struct Policy;
 
 /// Wraps a core session.
 pub(crate) fn wrap(session: Session, policy: Policy) -> Inner {

@@ -2,7 +2,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 // Layers, bottom to top: error, args (JS values in), view (JS values out), options, scrub, inner,
-// then the bindings: session, stream, handshake, service, keyless, pii, hooks.
+// shared, then the bindings: session, stream, handshake, service, keyless, pii, hooks.
 mod args;
 mod error;
 mod handshake;
@@ -14,6 +14,7 @@ mod pii;
 mod scrub;
 mod service;
 mod session;
+mod shared;
 mod stream;
 #[cfg(feature = "test-hooks")]
 mod test_hooks;
@@ -127,6 +128,16 @@ pub fn limits() -> Result<JsValue, JsValue> {
         max_counter: chatseal::MAX_COUNTER,
         replay_window: chatseal::WINDOW,
     })?)
+}
+
+/// Whether `value` is an error thrown by chatseal (narrows its type in TypeScript). Never throws:
+/// a value whose properties cannot be read is not a chatseal error.
+#[wasm_bindgen(js_name = isChatsealError, unchecked_return_type = "value is ChatsealError")]
+pub fn is_chatseal_error(#[wasm_bindgen(unchecked_param_type = "unknown")] value: &JsValue) -> bool {
+    let read = |key: &str| args::get(value, key).ok().and_then(|v| v.as_string());
+    args::is_error(value)
+        && read("name").as_deref() == Some("ChatsealError")
+        && read("code").is_some_and(|c| chatseal::Error::CODES.contains(&c.as_str()))
 }
 
 #[cfg(all(test, target_arch = "wasm32"))]

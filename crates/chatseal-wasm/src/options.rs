@@ -113,6 +113,14 @@ fn granularity(o: &Options) -> JsResult<Option<u32>> {
     Ok(g)
 }
 
+/// The masking policy a new session starts with.
+#[cfg(feature = "pii")]
+pub(crate) type Policy = chatseal_pii::MaskPolicy;
+/// No masking in crypto-only builds.
+#[cfg(not(feature = "pii"))]
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Policy;
+
 /// Session settings, and the masking policy for PII builds.
 pub(crate) struct SessionArgs {
     pub(crate) options: SessionOptions,
@@ -122,11 +130,11 @@ pub(crate) struct SessionArgs {
 
 impl SessionArgs {
     /// The masking policy a session made with these options starts with.
-    pub(crate) fn policy(&self) -> crate::inner::Policy {
+    pub(crate) fn policy(&self) -> Policy {
         #[cfg(feature = "pii")]
         return self.policy;
         #[cfg(not(feature = "pii"))]
-        crate::inner::Policy
+        Policy
     }
 
     pub(crate) fn read(value: &JsValue) -> JsResult<Self> {

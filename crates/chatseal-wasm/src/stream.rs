@@ -4,7 +4,7 @@
 use crate::args;
 use crate::error::{JsError, JsResult};
 use crate::inner;
-use crate::session::{with, Shared};
+use crate::shared::{with, Shared};
 use crate::view;
 use chatseal::{StreamAssembler, MAX_ENVELOPE};
 use std::cell::RefCell;

@@ -4,7 +4,8 @@
 //! with a code, wrong argument types are refused before anything happens, objects stay usable.
 //! (The package-level tests, with the runtime guard and the helpers, are in `tests/js/`.)
 
-use super::error::{error_codes, is_chatseal_error};
+use super::error::error_codes;
+use super::is_chatseal_error;
 use super::keyless::{audit, from_text, inspect, to_text};
 use super::service::{Service, ServiceKeyring};
 use super::session::Session;

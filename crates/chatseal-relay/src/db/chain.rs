@@ -3,9 +3,8 @@
 //! the check needs read beside it, whether the envelope creates the conversation, is appended,
 //! is a resend, or is refused; and the parameters of the statements that store it.
 
-use super::conversations::{dir_id, other, ConversationSummary};
 use super::rows::{pii_column, StoredEnvelope};
-use super::Insert;
+use super::summary::{dir_id, i64_of, other, ConversationSummary, Insert};
 use crate::error::{ApiError, ApiResult};
 use axum::http::StatusCode;
 use chatseal::{Direction, PiiCategory};
@@ -90,10 +89,6 @@ pub(super) fn decide(
         }
     }
     Ok(Decision::Append(conv))
-}
-
-pub(super) fn i64_of(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX) // counters are ≤ 2^53 − 1
 }
 
 /// The row an envelope is stored as (id 0 until inserted).

@@ -10,8 +10,9 @@
 //! statements are prepared once, and a commit (a WAL append) is shared by the whole batch.
 
 use super::chain::{self, Decision, Param};
-use super::conversations::{coarse_now, conversation_sql, envelope_at_sql, other, ConversationSummary};
+use super::conversations::{coarse_now, conversation_sql, envelope_at_sql};
 use super::rows::{sqlite_error, StoredEnvelope};
+use super::summary::{dir_id, i64_of, other, ConversationSummary};
 use super::{Insert, PostOutcome};
 use crate::error::{ApiError, ApiResult};
 use chatseal::{Direction, Inspection, SessionHandle};
@@ -223,7 +224,7 @@ fn conversation(conn: &Connection, tenant_id: i64, handle: &SessionHandle) -> Ap
 
 fn envelope_at(conn: &Connection, conversation_id: i64, d: Direction, seq: u64) -> ApiResult<Option<StoredEnvelope>> {
     let mut stmt = conn.prepare_cached(envelope_at_sql()).map_err(|e| db_error(&e))?;
-    let params = rusqlite::params![conversation_id, super::conversations::dir_id(d), chain::i64_of(seq)];
+    let params = rusqlite::params![conversation_id, dir_id(d), i64_of(seq)];
     let found = stmt.query_row(params, |r| Ok(StoredEnvelope::from_row(r))).optional().map_err(|e| db_error(&e))?;
     Ok(found.transpose()?)
 }

@@ -11,15 +11,17 @@ mod heads;
 mod keys;
 mod moderation;
 mod rows;
+mod summary;
 
 pub use audit_log::{AuditEntry, AuditVerification};
+pub use conversations::PostOutcome;
 pub(crate) use conversations::NOTIFY_CHANNEL;
-pub use conversations::{ConversationSummary, Insert, PostOutcome};
 pub use deletion::Tombstone;
 pub(crate) use keys::key_hash;
 pub use keys::{ApiKey, Scope, TenantKeys};
 pub use moderation::{FlaggedConversation, PiiConversation, VolumeBucket};
 pub use rows::{Cursor, StoredEnvelope};
+pub use summary::{ConversationSummary, Insert};
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Transaction};
