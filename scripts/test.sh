@@ -183,7 +183,7 @@ do_test() {
     { echo "!! no vector counts printed" >&2; return 1; }
 }
 do_pii_accuracy() { cargo test --release -p chatseal-pii --test pii_accuracy -- --nocapture; }
-do_postgres() { bash crates/chatseal-relay/scripts/test-postgres.sh --tests; }
+do_postgres() { bash crates/chatseal-relay/scripts/test-postgres.sh --workspace-build; }
 
 # wasm-bindgen-test-runner looks for GECKODRIVER before CHROMEDRIVER in the
 # environment, so with both exported the "Chrome" pass would run Firefox again.

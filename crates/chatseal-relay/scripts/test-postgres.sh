@@ -2,6 +2,12 @@
 # Runs the relay's test suite against a throwaway PostgreSQL cluster:
 #
 #   bash crates/chatseal-relay/scripts/test-postgres.sh [extra cargo test args]
+#   bash crates/chatseal-relay/scripts/test-postgres.sh --workspace-build
+#
+# `--workspace-build` (what scripts/test.sh runs): the relay's test binaries as
+# `cargo test --workspace --all-targets` built them, run directly. `cargo test -p chatseal-relay`
+# unifies features for that package alone, so it would rebuild every dependency (~4 minutes)
+# for a suite that runs in seconds.
 #
 # initdb + pg_ctl as the postgres user in a temp dir, listening on 127.0.0.1 only on a free
 # port; DATABASE_URL points the suite at it; the cluster is stopped and removed on exit, also
@@ -45,5 +51,24 @@ if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
   trap 'exit 130' INT TERM
   pg_cluster_start
   echo ">> throwaway PostgreSQL on 127.0.0.1:$PG_PORT ($PG_DIR)"
-  cargo test -p chatseal-relay "$@"
+  if [[ "${1:-}" == --workspace-build ]]; then
+    relay_test_binaries() {
+      cargo test --workspace --all-targets --no-run --message-format=json 2>/dev/null | python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["profile"]["test"] \
+            and "/crates/chatseal-relay" in m.get("manifest_path", ""):
+        print(m["executable"])'
+    }
+    mapfile -t binaries < <(relay_test_binaries)
+    ((${#binaries[@]} > 0)) || { echo "!! no relay test binaries found" >&2; exit 1; }
+    cd crates/chatseal-relay # where cargo test runs them
+    for bin in "${binaries[@]}"; do
+      echo ">> $(basename "$bin") on PostgreSQL"
+      "$bin"
+    done
+  else
+    cargo test -p chatseal-relay "$@"
+  fi
 fi
