@@ -7,26 +7,18 @@
 #[path = "../../../fuzz/harness/pii.rs"]
 mod harness;
 
+#[path = "../../../fuzz/harness/replay.rs"]
+mod replay;
+
 use std::path::{Path, PathBuf};
 
-/// The files of `dir`, sorted (none if it does not exist).
-fn files(dir: &Path) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file()).collect())
-        .unwrap_or_default();
-    out.sort();
-    out
+/// The fuzz directory at the repository's root.
+fn fuzz_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz")
 }
 
 fn replay(target: &str, run: fn(&[u8])) {
-    let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
-    let corpus = files(&fuzz.join("corpus").join(target));
-    assert!(!corpus.is_empty(), "no committed corpus for {target}");
-    for path in corpus.iter().chain(&files(&fuzz.join("regressions").join(target))) {
-        let data = std::fs::read(path).unwrap();
-        let outcome = std::panic::catch_unwind(|| run(&data));
-        assert!(outcome.is_ok(), "{target}: {} fails", path.display());
-    }
+    replay::replay(&fuzz_dir(), target, run);
 }
 
 #[test]
