@@ -26,14 +26,14 @@ mod vault;
 mod view;
 
 pub use chatseal::{Error, PiiCategory, PiiCounts, Result};
-
 pub use mask::Masked;
 pub use masked::{MaskedDeletion, MaskedSession};
 pub use policy::{MaskMode, MaskPolicy};
 pub use restore::{Restored, Withheld};
-use std::collections::BTreeMap;
 pub use utf16::utf16_offsets;
 pub use vault::{Vault, MAX_VAULT_BYTES, MAX_VAULT_ENTRIES};
+
+use std::collections::BTreeMap;
 
 /// Longest text [`scan`] and [`Vault::mask`] accept, in bytes (4 MiB: a megabyte of digits and
 /// any pasted document fit; scanning it takes tens of milliseconds).
