@@ -13,12 +13,11 @@
 // Prints "N passed, N failed"; everything started (relay, drivers, browsers) is stopped.
 import { execFile, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readmeExample } from '../page/lib/readme.mjs';
-import { launchBrowser } from '../page/lib/webdriver.mjs';
+import { freePort, launchBrowser } from '../page/lib/webdriver.mjs';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const PACK_DIR = process.env.CHATSEAL_PACK_DIR || join(tmpdir(), 'chatseal-pack');
@@ -50,17 +49,6 @@ const exec = (cmd, args, opts = {}) =>
   new Promise((ok, fail) =>
     execFile(cmd, args, { timeout: 600_000, maxBuffer: 1 << 24, ...opts }, (e, out, err) => (e ? fail(new Error(`${cmd}: ${err || e.message}`)) : ok(out))),
   );
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
-}
 
 async function relayBinary() {
   await exec('cargo', ['build', '-q', '-p', 'chatseal-relay', '--bin', 'chatseal-relay'], { cwd: ROOT });

@@ -13,30 +13,18 @@
 // a tampered, truncated or stale blob are refused; rotateKek re-wraps the data key only and the
 // state still restores after another reload. Prints "N passed, N failed"; exits non-zero on failure.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { webcrypto } from 'node:crypto';
 import { startStaticServer } from '../../scripts/lib/page.mjs';
 import { readmeExample } from './lib/readme.mjs';
+import { packageDir } from './lib/package.mjs';
 import { launchBrowser } from './lib/webdriver.mjs';
 
-const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const WATCHDOG_MS = 150_000;
 
 // ---------------------------------------------------------------- the page --
-
-function packageDir() {
-  const candidates = [
-    process.env.CHATSEAL_PACK_DIR && join(process.env.CHATSEAL_PACK_DIR, 'node_modules', 'chatseal'),
-    join(ROOT, 'node_modules', 'chatseal'),
-    join(ROOT, 'pkg'),
-  ].filter(Boolean);
-  const dir = candidates.find((d) => existsSync(join(d, 'package.json')));
-  if (!dir) throw new Error(`no built package in ${candidates.join(', ')}: run scripts/test.sh (pack) or scripts/build.sh`);
-  return dir;
-}
 
 /** A scratch site: index.html, session-store.js (the README block as written), chatseal/. */
 function makeSite() {

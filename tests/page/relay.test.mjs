@@ -23,12 +23,12 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startStaticServer } from '../../scripts/lib/page.mjs';
-import { launchBrowser } from './lib/webdriver.mjs';
+import { packageDir } from './lib/package.mjs';
+import { freePort, launchBrowser } from './lib/webdriver.mjs';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const WATCHDOG_MS = 240_000;
@@ -51,17 +51,6 @@ function binaries() {
   const bin = { relay: join(dir, 'chatseal-relay'), service: join(dir, 'chatseal-service') };
   for (const path of Object.values(bin)) if (!existsSync(path)) throw new Error(`missing ${path}`);
   return bin;
-}
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
 }
 
 const children = [];
@@ -111,18 +100,6 @@ async function backend(bin, origin) {
 }
 
 // ---------------------------------------------------------------- the page --
-
-function packageDir() {
-  const candidates = [
-    process.env.CHATSEAL_PACKAGE,
-    process.env.CHATSEAL_PACK_DIR && join(process.env.CHATSEAL_PACK_DIR, 'node_modules', 'chatseal'),
-    join(ROOT, 'node_modules', 'chatseal'),
-    join(ROOT, 'pkg'),
-  ].filter(Boolean);
-  const dir = candidates.find((d) => existsSync(join(d, 'package.json')));
-  if (!dir) throw new Error(`no built package in ${candidates.join(', ')}: run scripts/test.sh (pack) or scripts/build.sh`);
-  return dir;
-}
 
 // Runs in the page (a module of the scratch site): both ways of talking to the relay.
 const PAGE_MODULE = String.raw`

@@ -13,22 +13,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startStaticServer } from '../../scripts/lib/page.mjs';
+import { packageDir } from './lib/package.mjs';
 import { launchBrowser } from './lib/webdriver.mjs';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const TOOLS = join(ROOT, 'tools', 'node_modules');
 const WATCHDOG_MS = 540_000;
-
-function packageDir() {
-  const candidates = [
-    process.env.CHATSEAL_PACK_DIR && join(process.env.CHATSEAL_PACK_DIR, 'node_modules', 'chatseal'),
-    join(ROOT, 'node_modules', 'chatseal'),
-    join(ROOT, 'pkg'),
-  ].filter(Boolean);
-  const dir = candidates.find((d) => existsSync(join(d, 'package.json')));
-  if (!dir) throw new Error(`no built package in ${candidates.join(', ')}`);
-  return dir;
-}
 
 /** An import map entry for every export of pure-rand (fast-check imports its subpaths). */
 function pureRandImports() {

@@ -57,7 +57,8 @@ export const BROWSERS = {
 
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 
-function freePort() {
+/** A free TCP port on 127.0.0.1 (bound, read, released). */
+export function freePort() {
   return new Promise((ok, fail) => {
     const server = createServer();
     server.once('error', fail);
