@@ -21,6 +21,7 @@ pub(crate) use keys::key_hash;
 pub use keys::{ApiKey, Scope, TenantKeys};
 pub use moderation::{FlaggedConversation, PiiConversation, VolumeBucket};
 pub use rows::{Cursor, StoredEnvelope};
+pub(crate) use summary::i64_of;
 pub use summary::{ConversationSummary, Insert};
 
 use sqlx::any::{AnyPoolOptions, AnyRow};

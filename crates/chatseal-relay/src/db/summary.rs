@@ -140,6 +140,6 @@ pub(crate) fn other(d: Direction) -> Direction {
 }
 
 /// A counter as a database integer.
-pub(super) fn i64_of(n: u64) -> i64 {
+pub(crate) fn i64_of(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX) // counters are ≤ 2^53 − 1
 }

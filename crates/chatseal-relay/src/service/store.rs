@@ -10,6 +10,7 @@
 //! new record with its outbox: a reply is never sealed and lost, and no sequence number is
 //! sealed twice.
 
+use crate::db::i64_of;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use chatseal::{Error, RecordStore, SessionHandle};
@@ -56,10 +57,6 @@ CREATE TABLE IF NOT EXISTS forgotten (handle BLOB PRIMARY KEY, at INTEGER NOT NU
 
 fn store_err(_: rusqlite::Error) -> Error {
     Error::Store("service store")
-}
-
-fn i64_of(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 impl ServiceStore {
